@@ -1,0 +1,1 @@
+// See library.h.

@@ -1,0 +1,4 @@
+#include "cel/library.h"
+namespace retro::cel {
+absl::Status RegisterMathExtension(FunctionRegistry& registry) { return absl::OkStatus(); }
+}  // namespace retro::cel

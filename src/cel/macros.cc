@@ -1,0 +1,1 @@
+// Parser stage; see parser.h.

@@ -1,0 +1,253 @@
+#include "cel/planner_nodes.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace retro::cel::internal {
+namespace {
+
+bool IsKeyKind(Kind k) {
+  return k == Kind::kString || k == Kind::kInt || k == Kind::kUint || k == Kind::kBool;
+}
+
+Value NoSuchKey(EvalContext& ctx, std::string_view field) {
+  return ctx.Errorf("no such key: %s", field);
+}
+
+// Selects `field` from `v`; `test_only` for has().
+Value SelectField(EvalContext& ctx, const Value& v, std::string_view field, bool test_only) {
+  switch (v.kind()) {
+    case Kind::kMap: {
+      const Value* found = v.map().FindString(field);
+      if (test_only) return Value::Bool(found != nullptr);
+      return found != nullptr ? *found : NoSuchKey(ctx, field);
+    }
+    case Kind::kError:
+      return v;
+    case Kind::kOptional: {
+      // Field selection on an optional yields an optional (cel-go).
+      const Value* inner = v.optional_value();
+      if (inner == nullptr) return test_only ? Value::Bool(false) : v;
+      Value r = SelectField(ctx, *inner, field, test_only);
+      if (test_only || r.is_error()) return r;
+      return Value::Optional(ctx.arena().New<Value>(r));
+    }
+    default:
+      return ctx.Errorf("type '%s' does not support field selection%s",
+                        v.TypeName(), test_only ? " (in has())" : "");
+  }
+}
+
+std::string ArgTypes(std::span<const Value> args) {
+  std::vector<std::string> names;
+  for (const Value& a : args) names.emplace_back(a.TypeName());
+  return absl::StrCat("(", absl::StrJoin(names, ", "), ")");
+}
+
+}  // namespace
+
+Value SlotNode::Eval(Frame& f) const {
+  const Value* v = f.activation->Get(slot_);
+  if (v == nullptr) {
+    return f.ctx->Errorf("no value bound for variable '%s'", name_);
+  }
+  return *v;
+}
+
+Value SelectNode::Eval(Frame& f) const {
+  Value v = operand_->Eval(f);
+  return SelectField(*f.ctx, v, field_, test_only_);
+}
+
+Value PathNode::Eval(Frame& f) const {
+  Value v = root_->Eval(f);
+  for (const std::string& field : fields_) {
+    if (v.kind() == Kind::kMap) {
+      const Value* found = v.map().FindString(field);
+      if (found == nullptr) return NoSuchKey(*f.ctx, field);
+      v = *found;
+    } else {
+      v = SelectField(*f.ctx, v, field, false);
+      if (v.is_error()) return v;
+    }
+  }
+  return v;
+}
+
+Value AndNode::Eval(Frame& f) const {
+  Value l = a_->Eval(f);
+  if (l.is_bool() && !l.bool_value()) return l;
+  Value r = b_->Eval(f);
+  if (r.is_bool()) {
+    if (!r.bool_value()) return r;
+    if (l.is_bool()) return r;
+  }
+  if (l.is_error()) return l;
+  if (r.is_error()) return r;
+  return f.ctx->Errorf("no matching overload for '_&&_' applied to '(%s, %s)'",
+                       l.TypeName(), r.TypeName());
+}
+
+Value OrNode::Eval(Frame& f) const {
+  Value l = a_->Eval(f);
+  if (l.is_bool() && l.bool_value()) return l;
+  Value r = b_->Eval(f);
+  if (r.is_bool()) {
+    if (r.bool_value()) return r;
+    if (l.is_bool()) return r;
+  }
+  if (l.is_error()) return l;
+  if (r.is_error()) return r;
+  return f.ctx->Errorf("no matching overload for '_||_' applied to '(%s, %s)'",
+                       l.TypeName(), r.TypeName());
+}
+
+Value CondNode::Eval(Frame& f) const {
+  Value c = c_->Eval(f);
+  if (c.is_bool()) return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
+  if (c.is_error()) return c;
+  return f.ctx->Errorf("no matching overload for '_?_:_' applied to '(%s, ...)'",
+                       c.TypeName());
+}
+
+Value CallNode::Call(EvalContext& ctx, std::span<const Value> args) const {
+  if (!non_strict_) {
+    for (const Value& a : args) {
+      if (a.is_error()) return a;
+    }
+  }
+  for (const Overload* o : candidates_) {
+    if (o->Matches(args)) {
+      if (o->strict && non_strict_) {
+        for (const Value& a : args) {
+          if (a.is_error()) return a;
+        }
+      }
+      Value r = o->impl(ctx, args);
+      return r;
+    }
+  }
+  if (non_strict_) {
+    for (const Value& a : args) {
+      if (a.is_error()) return a;
+    }
+  }
+  if (candidates_.empty()) {
+    return ctx.Errorf("no such function: '%s'", name_);
+  }
+  return ctx.Errorf("no matching overload for '%s' applied to '%s'", name_,
+                    ArgTypes(args));
+}
+
+Value CallNode::Eval(Frame& f) const {
+  size_t n = args_.size();
+  Value stack_args[4];
+  Value* args = n <= 4 ? stack_args : f.ctx->arena().AllocArray<Value>(n);
+  for (size_t i = 0; i < n; ++i) args[i] = args_[i]->Eval(f);
+  return Call(*f.ctx, std::span<const Value>(args, n));
+}
+
+Value ListNode::Eval(Frame& f) const {
+  size_t n = elems_.size();
+  Value* items = f.ctx->arena().AllocArray<Value>(n);
+  size_t out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Value v = elems_[i]->Eval(f);
+    if (v.is_error()) return v;
+    if (optional_[i]) {
+      if (v.kind() != Kind::kOptional) {
+        return f.ctx->Errorf("optional list element must be an optional, got '%s'",
+                             v.TypeName());
+      }
+      if (v.optional_value() == nullptr) continue;
+      v = *v.optional_value();
+    }
+    items[out++] = v;
+  }
+  return Value::List(items, static_cast<uint32_t>(out));
+}
+
+Value MapNode::Eval(Frame& f) const {
+  size_t n = entries_.size();
+  Arena& arena = f.ctx->arena();
+  Value* keys = arena.AllocArray<Value>(n);
+  Value* values = arena.AllocArray<Value>(n);
+  size_t out = 0;
+  for (const Entry& e : entries_) {
+    Value k = e.key->Eval(f);
+    if (k.is_error()) return k;
+    Value v = e.value->Eval(f);
+    if (v.is_error()) return v;
+    if (!IsKeyKind(k.kind())) {
+      return f.ctx->Errorf("unsupported key type '%s' in map literal", k.TypeName());
+    }
+    if (e.optional) {
+      if (v.kind() != Kind::kOptional) {
+        return f.ctx->Errorf("optional map entry must be an optional, got '%s'",
+                             v.TypeName());
+      }
+      if (v.optional_value() == nullptr) continue;
+      v = *v.optional_value();
+    }
+    keys[out] = k;
+    values[out] = v;
+    ++out;
+  }
+  const Value* dup = nullptr;
+  const MapData* m = BuildMap(arena, keys, values, static_cast<uint32_t>(out), &dup);
+  if (m == nullptr) {
+    return f.ctx->Errorf("Failed with repeated key: %s", dup->DebugString());
+  }
+  return Value::Map(m);
+}
+
+Value ComprehensionNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  Value range = p_.range->Eval(f);
+  if (range.is_error()) return range;
+  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
+    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
+                      range.TypeName());
+  }
+  f.locals[p_.accu_var] = p_.init->Eval(f);
+  uint32_t n = range.kind() == Kind::kList ? static_cast<uint32_t>(range.list().size())
+                                           : range.map().size;
+  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (++ctx.iterations() > max_iterations) {
+      return ctx.Errorf(
+          "comprehension iteration limit exceeded (%d iterations; raise "
+          "EvalOptions.max_comprehension_iterations)",
+          max_iterations);
+    }
+    if (!ctx.Charge(1)) {
+      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+                        ctx.options().max_cost);
+    }
+    if (range.kind() == Kind::kList) {
+      if (p_.iter_var2 >= 0) {
+        f.locals[p_.iter_var] = Value::Int(i);
+        f.locals[p_.iter_var2] = range.list()[i];
+      } else {
+        f.locals[p_.iter_var] = range.list()[i];
+      }
+    } else {
+      f.locals[p_.iter_var] = range.map().keys[i];
+      if (p_.iter_var2 >= 0) f.locals[p_.iter_var2] = range.map().values[i];
+    }
+    Value cond = p_.condition->Eval(f);
+    if (cond.is_bool() && !cond.bool_value()) break;
+    if (cond.is_error()) return cond;
+    f.locals[p_.accu_var] = p_.step->Eval(f);
+  }
+  return p_.result->Eval(f);
+}
+
+Value BlockNode::Eval(Frame& f) const {
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    f.locals[slots_[i]] = bindings_[i]->Eval(f);
+  }
+  return result_->Eval(f);
+}
+
+}  // namespace retro::cel::internal

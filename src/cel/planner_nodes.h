@@ -1,0 +1,182 @@
+// The node types of an evaluation tree (private to the planner).
+#ifndef RETRO_CEL_PLANNER_NODES_H_
+#define RETRO_CEL_PLANNER_NODES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cel/cel.h"
+#include "cel/planner.h"
+
+namespace retro::cel::internal {
+
+using NodePtr = std::unique_ptr<Node>;
+
+class ConstNode final : public Node {
+ public:
+  explicit ConstNode(Value v) : value_(v) {}
+  Value Eval(Frame&) const override { return value_; }
+  const Value* constant() const override { return &value_; }
+
+ private:
+  Value value_;
+};
+
+// A declared variable, by activation slot.
+class SlotNode final : public Node {
+ public:
+  SlotNode(int slot, std::string name) : slot_(slot), name_(std::move(name)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  int slot_;
+  std::string name_;
+};
+
+// A comprehension variable or block slot.
+class LocalNode final : public Node {
+ public:
+  explicit LocalNode(int index) : index_(index) {}
+  Value Eval(Frame& f) const override { return f.locals[index_]; }
+
+ private:
+  int index_;
+};
+
+// Always an error (e.g. an undeclared reference when unchecked).
+class ErrorNode final : public Node {
+ public:
+  explicit ErrorNode(std::string message) : message_(std::move(message)) {}
+  Value Eval(Frame& f) const override { return f.ctx->Error(message_); }
+
+ private:
+  std::string message_;
+};
+
+class SelectNode final : public Node {
+ public:
+  SelectNode(NodePtr operand, std::string field, bool test_only)
+      : operand_(std::move(operand)), field_(std::move(field)), test_only_(test_only) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr operand_;
+  std::string field_;
+  bool test_only_;
+};
+
+// A chain of field selections from one variable: data.a.b.c.
+class PathNode final : public Node {
+ public:
+  PathNode(NodePtr root, std::vector<std::string> fields)
+      : root_(std::move(root)), fields_(std::move(fields)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr root_;
+  std::vector<std::string> fields_;
+};
+
+class AndNode final : public Node {
+ public:
+  AndNode(NodePtr a, NodePtr b) : a_(std::move(a)), b_(std::move(b)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr a_, b_;
+};
+
+class OrNode final : public Node {
+ public:
+  OrNode(NodePtr a, NodePtr b) : a_(std::move(a)), b_(std::move(b)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr a_, b_;
+};
+
+class CondNode final : public Node {
+ public:
+  CondNode(NodePtr c, NodePtr t, NodePtr e)
+      : c_(std::move(c)), t_(std::move(t)), e_(std::move(e)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr c_, t_, e_;
+};
+
+class CallNode final : public Node {
+ public:
+  CallNode(std::string name, std::vector<NodePtr> args,
+           std::vector<const Overload*> candidates)
+      : name_(std::move(name)), args_(std::move(args)), candidates_(std::move(candidates)) {
+    for (const Overload* o : candidates_) non_strict_ |= !o->strict;
+  }
+  Value Eval(Frame& f) const override;
+  // Calls with already evaluated arguments (used for folding).
+  Value Call(EvalContext& ctx, std::span<const Value> args) const;
+
+ private:
+  std::string name_;
+  std::vector<NodePtr> args_;
+  std::vector<const Overload*> candidates_;
+  bool non_strict_ = false;
+};
+
+class ListNode final : public Node {
+ public:
+  ListNode(std::vector<NodePtr> elems, std::vector<bool> optional)
+      : elems_(std::move(elems)), optional_(std::move(optional)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  std::vector<NodePtr> elems_;
+  std::vector<bool> optional_;
+};
+
+class MapNode final : public Node {
+ public:
+  struct Entry {
+    NodePtr key;
+    NodePtr value;
+    bool optional;
+  };
+  explicit MapNode(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+class ComprehensionNode final : public Node {
+ public:
+  struct Parts {
+    int iter_var = -1;
+    int iter_var2 = -1;  // -1 for single-variable comprehensions
+    int accu_var = -1;
+    NodePtr range, init, condition, step, result;
+  };
+  explicit ComprehensionNode(Parts p) : p_(std::move(p)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  Parts p_;
+};
+
+// cel.@block: evaluates each binding into its local slot, then the result.
+class BlockNode final : public Node {
+ public:
+  BlockNode(std::vector<NodePtr> bindings, std::vector<int> slots, NodePtr result)
+      : bindings_(std::move(bindings)), slots_(std::move(slots)), result_(std::move(result)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  std::vector<NodePtr> bindings_;
+  std::vector<int> slots_;
+  NodePtr result_;
+};
+
+}  // namespace retro::cel::internal
+
+#endif  // RETRO_CEL_PLANNER_NODES_H_
