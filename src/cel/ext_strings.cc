@@ -223,7 +223,10 @@ Value IndexOfFrom(EvalContext& ctx, std::string_view s, std::string_view sub,
 }
 
 Value IndexOf(EvalContext& ctx, std::span<const Value> args) {
-  return IndexOfFrom(ctx, args[0].string_value(), args[1].string_value(), 0);
+  std::string_view s = args[0].string_value();
+  size_t pos = s.find(args[1].string_value());
+  if (pos == std::string_view::npos) return Value::Int(-1);
+  return Value::Int(CodePointIndex(s, pos));
 }
 
 Value IndexOfOffset(EvalContext& ctx, std::span<const Value> args) {
@@ -277,6 +280,7 @@ Value ReplaceN(EvalContext& ctx, std::string_view s, std::string_view from,
                std::string_view to, int64_t n) {
   if (n == 0 || from == to) return Value::String(s);
   std::string out;
+  const int64_t limit = ctx.options().max_value_size;
   if (from.empty()) {
     size_t i = 0;
     int64_t done = 0;
@@ -289,10 +293,7 @@ Value ReplaceN(EvalContext& ctx, std::string_view s, std::string_view from,
       size_t start = i;
       DecodeUtf8(s, &i);
       out.append(s.substr(start, i - start));
-      if (auto err = CheckSize(ctx, 0); err) return *err;
-      if (static_cast<int64_t>(out.size()) > ctx.options().max_value_size) {
-        return *CheckSize(ctx, out.size());
-      }
+      if (static_cast<int64_t>(out.size()) > limit) break;
     }
   } else {
     size_t i = 0;
@@ -304,9 +305,7 @@ Value ReplaceN(EvalContext& ctx, std::string_view s, std::string_view from,
       out.append(to);
       i = pos + from.size();
       ++done;
-      if (static_cast<int64_t>(out.size()) > ctx.options().max_value_size) {
-        return *CheckSize(ctx, out.size());
-      }
+      if (static_cast<int64_t>(out.size()) > limit) break;
     }
     if (done == 0) return Value::String(s);
     out.append(s.substr(i));

@@ -56,7 +56,7 @@ size_t Utf8Length(std::string_view text, size_t pos) {
   if (c >= 0xC2 && c <= 0xDF) return cont(pos + 1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     uint8_t c1 = b(pos + 1);
-    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
     if (c == 0xED && c1 >= 0xA0) return 0;  // surrogate
     return cont(pos + 1) && cont(pos + 2) ? 3 : 0;
   }
@@ -94,8 +94,7 @@ class Lexer {
 
   void Error(size_t offset, std::string message) {
     diagnostics_->push_back({Diagnostic::Severity::kError,
-                             static_cast<int32_t>(offset),
-                             std::move(message)});
+                             static_cast<int32_t>(offset), std::move(message)});
   }
 
   void SkipSpaceAndComments() {
@@ -224,21 +223,51 @@ class Lexer {
       pos_ += 2;
     };
     switch (c) {
-      case '(': one(TokenKind::kLParen); break;
-      case ')': one(TokenKind::kRParen); break;
-      case '[': one(TokenKind::kLBracket); break;
-      case ']': one(TokenKind::kRBracket); break;
-      case '{': one(TokenKind::kLBrace); break;
-      case '}': one(TokenKind::kRBrace); break;
-      case '.': one(TokenKind::kDot); break;
-      case ',': one(TokenKind::kComma); break;
-      case ':': one(TokenKind::kColon); break;
-      case '?': one(TokenKind::kQuestion); break;
-      case '+': one(TokenKind::kPlus); break;
-      case '-': one(TokenKind::kMinus); break;
-      case '*': one(TokenKind::kStar); break;
-      case '/': one(TokenKind::kSlash); break;
-      case '%': one(TokenKind::kPercent); break;
+      case '(':
+        one(TokenKind::kLParen);
+        break;
+      case ')':
+        one(TokenKind::kRParen);
+        break;
+      case '[':
+        one(TokenKind::kLBracket);
+        break;
+      case ']':
+        one(TokenKind::kRBracket);
+        break;
+      case '{':
+        one(TokenKind::kLBrace);
+        break;
+      case '}':
+        one(TokenKind::kRBrace);
+        break;
+      case '.':
+        one(TokenKind::kDot);
+        break;
+      case ',':
+        one(TokenKind::kComma);
+        break;
+      case ':':
+        one(TokenKind::kColon);
+        break;
+      case '?':
+        one(TokenKind::kQuestion);
+        break;
+      case '+':
+        one(TokenKind::kPlus);
+        break;
+      case '-':
+        one(TokenKind::kMinus);
+        break;
+      case '*':
+        one(TokenKind::kStar);
+        break;
+      case '/':
+        one(TokenKind::kSlash);
+        break;
+      case '%':
+        one(TokenKind::kPercent);
+        break;
       case '!':
         n == '=' ? two(TokenKind::kNe) : one(TokenKind::kNot);
         break;
@@ -343,13 +372,27 @@ class Lexer {
                                 text_.substr(start, end - start), "'"));
     };
     switch (c) {
-      case 'a': out->push_back('\a'); return;
-      case 'b': out->push_back('\b'); return;
-      case 'f': out->push_back('\f'); return;
-      case 'n': out->push_back('\n'); return;
-      case 'r': out->push_back('\r'); return;
-      case 't': out->push_back('\t'); return;
-      case 'v': out->push_back('\v'); return;
+      case 'a':
+        out->push_back('\a');
+        return;
+      case 'b':
+        out->push_back('\b');
+        return;
+      case 'f':
+        out->push_back('\f');
+        return;
+      case 'n':
+        out->push_back('\n');
+        return;
+      case 'r':
+        out->push_back('\r');
+        return;
+      case 't':
+        out->push_back('\t');
+        return;
+      case 'v':
+        out->push_back('\v');
+        return;
       case '\\':
       case '\'':
       case '"':
@@ -430,42 +473,78 @@ std::vector<Token> Tokenize(std::string_view text,
 
 std::string_view TokenKindName(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kEof: return "<EOF>";
-    case TokenKind::kIdent: return "IDENTIFIER";
-    case TokenKind::kEscIdent: return "ESC_IDENTIFIER";
-    case TokenKind::kInt: return "NUM_INT";
-    case TokenKind::kUint: return "NUM_UINT";
-    case TokenKind::kDouble: return "NUM_FLOAT";
-    case TokenKind::kString: return "STRING";
-    case TokenKind::kBytes: return "BYTES";
-    case TokenKind::kTrue: return "'true'";
-    case TokenKind::kFalse: return "'false'";
-    case TokenKind::kNull: return "'null'";
-    case TokenKind::kIn: return "'in'";
-    case TokenKind::kLParen: return "'('";
-    case TokenKind::kRParen: return "')'";
-    case TokenKind::kLBracket: return "'['";
-    case TokenKind::kRBracket: return "']'";
-    case TokenKind::kLBrace: return "'{'";
-    case TokenKind::kRBrace: return "'}'";
-    case TokenKind::kDot: return "'.'";
-    case TokenKind::kComma: return "','";
-    case TokenKind::kColon: return "':'";
-    case TokenKind::kQuestion: return "'?'";
-    case TokenKind::kPlus: return "'+'";
-    case TokenKind::kMinus: return "'-'";
-    case TokenKind::kStar: return "'*'";
-    case TokenKind::kSlash: return "'/'";
-    case TokenKind::kPercent: return "'%'";
-    case TokenKind::kNot: return "'!'";
-    case TokenKind::kEq: return "'=='";
-    case TokenKind::kNe: return "'!='";
-    case TokenKind::kLt: return "'<'";
-    case TokenKind::kLe: return "'<='";
-    case TokenKind::kGt: return "'>'";
-    case TokenKind::kGe: return "'>='";
-    case TokenKind::kAnd: return "'&&'";
-    case TokenKind::kOr: return "'||'";
+    case TokenKind::kEof:
+      return "<EOF>";
+    case TokenKind::kIdent:
+      return "IDENTIFIER";
+    case TokenKind::kEscIdent:
+      return "ESC_IDENTIFIER";
+    case TokenKind::kInt:
+      return "NUM_INT";
+    case TokenKind::kUint:
+      return "NUM_UINT";
+    case TokenKind::kDouble:
+      return "NUM_FLOAT";
+    case TokenKind::kString:
+      return "STRING";
+    case TokenKind::kBytes:
+      return "BYTES";
+    case TokenKind::kTrue:
+      return "'true'";
+    case TokenKind::kFalse:
+      return "'false'";
+    case TokenKind::kNull:
+      return "'null'";
+    case TokenKind::kIn:
+      return "'in'";
+    case TokenKind::kLParen:
+      return "'('";
+    case TokenKind::kRParen:
+      return "')'";
+    case TokenKind::kLBracket:
+      return "'['";
+    case TokenKind::kRBracket:
+      return "']'";
+    case TokenKind::kLBrace:
+      return "'{'";
+    case TokenKind::kRBrace:
+      return "'}'";
+    case TokenKind::kDot:
+      return "'.'";
+    case TokenKind::kComma:
+      return "','";
+    case TokenKind::kColon:
+      return "':'";
+    case TokenKind::kQuestion:
+      return "'?'";
+    case TokenKind::kPlus:
+      return "'+'";
+    case TokenKind::kMinus:
+      return "'-'";
+    case TokenKind::kStar:
+      return "'*'";
+    case TokenKind::kSlash:
+      return "'/'";
+    case TokenKind::kPercent:
+      return "'%'";
+    case TokenKind::kNot:
+      return "'!'";
+    case TokenKind::kEq:
+      return "'=='";
+    case TokenKind::kNe:
+      return "'!='";
+    case TokenKind::kLt:
+      return "'<'";
+    case TokenKind::kLe:
+      return "'<='";
+    case TokenKind::kGt:
+      return "'>'";
+    case TokenKind::kGe:
+      return "'>='";
+    case TokenKind::kAnd:
+      return "'&&'";
+    case TokenKind::kOr:
+      return "'||'";
   }
   return "?";
 }

@@ -10,6 +10,7 @@
 #include "base/strings.h"
 #include "cel/cel.h"
 #include "cel/planner_nodes.h"
+#include "re2/re2.h"
 
 namespace retro::cel {
 namespace {
@@ -60,6 +61,13 @@ class Builder {
   absl::StatusOr<NodePtr> BuildMap(const Expr& e);
   absl::StatusOr<NodePtr> BuildComprehension(const Expr& e);
   absl::StatusOr<NodePtr> BuildBlock(const Expr& e);
+  // Operators with fixed semantics (==, !=, <, <=, >, >=, !, in) as
+  // dedicated nodes; nullopt for anything else.
+  std::optional<absl::StatusOr<NodePtr>> BuildOperator(const Expr& e);
+  // `matches` with a constant, valid pattern; nullopt otherwise.
+  std::optional<absl::StatusOr<NodePtr>> BuildMatches(const Expr& e);
+  // exists/all expansions as QuantifierNode; nullopt when not that shape.
+  std::optional<absl::StatusOr<NodePtr>> BuildQuantifier(const Expr& e);
 
   NodePtr MakeCall(std::string name, std::vector<NodePtr> args, bool member);
   // Evaluates a node whose inputs are all constants, into a constant node.
@@ -242,6 +250,10 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
       return NodePtr(new internal::CondNode(std::move(c), std::move(t), std::move(f)));
     }
     if (fn == "cel.@block" && argc == 2) return BuildBlock(e);
+    if (auto fast = BuildOperator(e)) return std::move(*fast);
+  }
+  if (fn == "matches" && argc + (e.operand != nullptr) == 2) {
+    if (auto fast = BuildMatches(e)) return std::move(*fast);
   }
 
   std::vector<NodePtr> args;
@@ -312,6 +324,7 @@ absl::StatusOr<NodePtr> Builder::BuildMap(const Expr& e) {
 }
 
 absl::StatusOr<NodePtr> Builder::BuildComprehension(const Expr& e) {
+  if (auto fast = BuildQuantifier(e)) return std::move(*fast);
   internal::ComprehensionNode::Parts p;
   RETRO_ASSIGN_OR_RETURN(p.range, Build(*e.iter_range));
   RETRO_ASSIGN_OR_RETURN(p.init, Build(*e.accu_init));
@@ -345,6 +358,108 @@ absl::StatusOr<NodePtr> Builder::BuildBlock(const Expr& e) {
   RETRO_ASSIGN_OR_RETURN(NodePtr result, Build(*e.args[1]));
   PopLocals(list.args.size());
   return NodePtr(new internal::BlockNode(std::move(bindings), std::move(slots), std::move(result)));
+}
+
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildOperator(const Expr& e) {
+  using Op = internal::RelationNode::Op;
+  const std::string& fn = e.name;
+  size_t argc = e.args.size();
+  auto binary = [&](auto make) -> absl::StatusOr<NodePtr> {
+    RETRO_ASSIGN_OR_RETURN(NodePtr a, Build(*e.args[0]));
+    RETRO_ASSIGN_OR_RETURN(NodePtr b, Build(*e.args[1]));
+    bool constant = options_.fold_constants && a->constant() && b->constant();
+    NodePtr node = make(std::move(a), std::move(b));
+    return constant ? Fold(std::move(node)) : std::move(node);
+  };
+  auto relation = [&](Op op) {
+    return binary([&](NodePtr a, NodePtr b) {
+      return NodePtr(new internal::RelationNode(std::move(a), std::move(b), op, fn));
+    });
+  };
+  if (argc == 2) {
+    if (fn == "_==_" || fn == "_!=_") {
+      return binary([&](NodePtr a, NodePtr b) {
+        return NodePtr(new internal::EqualNode(std::move(a), std::move(b), fn == "_!=_"));
+      });
+    }
+    if (fn == "_<_") return relation(Op::kLess);
+    if (fn == "_<=_") return relation(Op::kLessEqual);
+    if (fn == "_>_") return relation(Op::kGreater);
+    if (fn == "_>=_") return relation(Op::kGreaterEqual);
+    if (fn == "@in") {
+      return binary([](NodePtr a, NodePtr b) {
+        return NodePtr(new internal::InNode(std::move(a), std::move(b)));
+      });
+    }
+  }
+  if (argc == 1 && fn == "!_") {
+    auto a = Build(*e.args[0]);
+    if (!a.ok()) return a.status();
+    bool constant = options_.fold_constants && (*a)->constant();
+    NodePtr node(new internal::NotNode(std::move(a).value()));
+    return constant ? Fold(std::move(node)) : std::move(node);
+  }
+  return std::nullopt;
+}
+
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildMatches(const Expr& e) {
+  const Expr& subject = e.operand != nullptr ? *e.operand : *e.args[0];
+  const Expr& pattern = e.operand != nullptr ? *e.args[0] : *e.args[1];
+  if (pattern.kind != ExprKind::kConst || pattern.constant.kind != Constant::Kind::kString) {
+    return std::nullopt;
+  }
+  if (e.operand != nullptr && QualifiedName(*e.operand) &&
+      !ResolveQualified(absl::StrSplit(*QualifiedName(*e.operand), '.'))) {
+    return std::nullopt;  // a namespaced call, not a receiver
+  }
+  auto re = std::make_unique<re2::RE2>(pattern.constant.string_value, re2::RE2::Quiet);
+  if (!re->ok()) return std::nullopt;  // the library reports the bad pattern
+  auto s = Build(subject);
+  if (!s.ok()) return s.status();
+  return NodePtr(new internal::MatchesNode(std::move(s).value(), std::move(re)));
+}
+
+namespace {
+
+bool IsIdent(const Expr* e, std::string_view name) {
+  return e != nullptr && e->kind == ExprKind::kIdent && e->name == name;
+}
+
+bool IsCall(const Expr* e, std::string_view name, size_t argc) {
+  return e != nullptr && e->kind == ExprKind::kCall && e->operand == nullptr &&
+         e->name == name && e->args.size() == argc;
+}
+
+}  // namespace
+
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
+  if (!e.iter_var2.empty() || e.accu_init == nullptr ||
+      e.accu_init->kind != ExprKind::kConst ||
+      e.accu_init->constant.kind != Constant::Kind::kBool ||
+      !IsIdent(e.result.get(), e.accu_var)) {
+    return std::nullopt;
+  }
+  bool exists = !e.accu_init->constant.bool_value;
+  const Expr* cond = e.loop_condition.get();
+  if (!IsCall(cond, "@not_strictly_false", 1)) return std::nullopt;
+  const Expr* inner = cond->args[0].get();
+  if (exists ? !(IsCall(inner, "!_", 1) && IsIdent(inner->args[0].get(), e.accu_var))
+             : !IsIdent(inner, e.accu_var)) {
+    return std::nullopt;
+  }
+  const Expr* step = e.loop_step.get();
+  if (!IsCall(step, exists ? "_||_" : "_&&_", 2) ||
+      !IsIdent(step->args[0].get(), e.accu_var)) {
+    return std::nullopt;
+  }
+  auto range = Build(*e.iter_range);
+  if (!range.ok()) return range.status();
+  int iter = PushLocal(e.iter_var);
+  auto predicate = Build(*step->args[1]);
+  PopLocals(1);
+  if (!predicate.ok()) return predicate.status();
+  return NodePtr(new internal::QuantifierNode(std::move(range).value(), iter,
+                                              std::move(predicate).value(), exists));
 }
 
 }  // namespace

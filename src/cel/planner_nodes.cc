@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "re2/re2.h"
 
 namespace retro::cel::internal {
 namespace {
@@ -248,6 +249,131 @@ Value BlockNode::Eval(Frame& f) const {
     f.locals[slots_[i]] = bindings_[i]->Eval(f);
   }
   return result_->Eval(f);
+}
+
+}  // namespace retro::cel::internal
+
+namespace retro::cel::internal {
+namespace {
+
+bool IsNumber(Kind k) { return k == Kind::kInt || k == Kind::kUint || k == Kind::kDouble; }
+
+bool IsOrdered(Kind k) {
+  return k == Kind::kBool || k == Kind::kString || k == Kind::kBytes ||
+         k == Kind::kTimestamp || k == Kind::kDuration;
+}
+
+}  // namespace
+
+Value EqualNode::Eval(Frame& f) const {
+  Value a = a_->Eval(f);
+  if (a.is_error()) return a;
+  Value b = b_->Eval(f);
+  if (b.is_error()) return b;
+  return Value::Bool(Equal(a, b) != negate_);
+}
+
+Value RelationNode::Eval(Frame& f) const {
+  Value a = a_->Eval(f);
+  if (a.is_error()) return a;
+  Value b = b_->Eval(f);
+  if (b.is_error()) return b;
+  bool numeric = IsNumber(a.kind()) && IsNumber(b.kind());
+  if (!numeric && !(a.kind() == b.kind() && IsOrdered(a.kind()))) {
+    return f.ctx->Errorf("no matching overload for '%s' applied to '(%s, %s)'", name_,
+                         a.TypeName(), b.TypeName());
+  }
+  std::optional<int> c = Compare(a, b);
+  if (!c.has_value()) return Value::Bool(false);  // NaN
+  switch (op_) {
+    case Op::kLess: return Value::Bool(*c < 0);
+    case Op::kLessEqual: return Value::Bool(*c <= 0);
+    case Op::kGreater: return Value::Bool(*c > 0);
+    case Op::kGreaterEqual: return Value::Bool(*c >= 0);
+  }
+  return Value::Bool(false);
+}
+
+Value NotNode::Eval(Frame& f) const {
+  Value a = a_->Eval(f);
+  if (a.is_bool()) return Value::Bool(!a.bool_value());
+  if (a.is_error()) return a;
+  return f.ctx->Errorf("no matching overload for '!_' applied to '(%s)'", a.TypeName());
+}
+
+Value InNode::Eval(Frame& f) const {
+  Value e = elem_->Eval(f);
+  if (e.is_error()) return e;
+  Value c = container_->Eval(f);
+  if (c.is_error()) return c;
+  if (c.kind() == Kind::kList) {
+    for (const Value& v : c.list()) {
+      if (Equal(e, v)) return Value::Bool(true);
+    }
+    return Value::Bool(false);
+  }
+  if (c.kind() == Kind::kMap) return Value::Bool(c.map().Find(e) != nullptr);
+  return f.ctx->Errorf("no matching overload for '@in' applied to '(%s, %s)'", e.TypeName(),
+                       c.TypeName());
+}
+
+MatchesNode::MatchesNode(NodePtr subject, std::unique_ptr<re2::RE2> re)
+    : subject_(std::move(subject)), re_(std::move(re)) {}
+MatchesNode::~MatchesNode() = default;
+
+Value MatchesNode::Eval(Frame& f) const {
+  Value s = subject_->Eval(f);
+  if (s.is_string()) {
+    std::string_view text = s.string_value();
+    return Value::Bool(re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_));
+  }
+  if (s.is_error()) return s;
+  return f.ctx->Errorf("no matching overload for 'matches' applied to '(%s, string)'",
+                       s.TypeName());
+}
+
+Value QuantifierNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  Value range = range_->Eval(f);
+  if (range.is_error()) return range;
+  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
+    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
+                      range.TypeName());
+  }
+  bool is_list = range.kind() == Kind::kList;
+  uint32_t n = is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
+  const Value* items = is_list ? range.list().data() : range.map().keys;
+  // exists: true wins over errors; all: false wins over errors.
+  Value first_error;
+  bool saw_error = false;
+  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (++ctx.iterations() > max_iterations) {
+      return ctx.Errorf(
+          "comprehension iteration limit exceeded (%d iterations; raise "
+          "EvalOptions.max_comprehension_iterations)",
+          max_iterations);
+    }
+    if (!ctx.Charge(1)) {
+      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+                        ctx.options().max_cost);
+    }
+    f.locals[iter_var_] = items[i];
+    Value p = predicate_->Eval(f);
+    if (p.is_bool()) {
+      if (p.bool_value() == exists_) return p;
+      continue;
+    }
+    if (!saw_error) {
+      saw_error = true;
+      first_error = p.is_error()
+                        ? p
+                        : ctx.Errorf("no matching overload for '%s' applied to '(bool, %s)'",
+                                     exists_ ? "_||_" : "_&&_", p.TypeName());
+    }
+  }
+  if (saw_error) return first_error;
+  return Value::Bool(!exists_);
 }
 
 }  // namespace retro::cel::internal

@@ -9,6 +9,10 @@
 #include "cel/cel.h"
 #include "cel/planner.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace retro::cel::internal {
 
 using NodePtr = std::unique_ptr<Node>;
@@ -175,6 +179,86 @@ class BlockNode final : public Node {
   std::vector<NodePtr> bindings_;
   std::vector<int> slots_;
   NodePtr result_;
+};
+
+// Nodes for operators whose semantics CEL fixes, evaluated without overload
+// dispatch. The registry still declares them (for the checker).
+
+// `_==_` / `_!=_`.
+class EqualNode final : public Node {
+ public:
+  EqualNode(NodePtr a, NodePtr b, bool negate)
+      : a_(std::move(a)), b_(std::move(b)), negate_(negate) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr a_, b_;
+  bool negate_;
+};
+
+// `_<_`, `_<=_`, `_>_`, `_>=_`.
+class RelationNode final : public Node {
+ public:
+  enum class Op { kLess, kLessEqual, kGreater, kGreaterEqual };
+  RelationNode(NodePtr a, NodePtr b, Op op, std::string name)
+      : a_(std::move(a)), b_(std::move(b)), op_(op), name_(std::move(name)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr a_, b_;
+  Op op_;
+  std::string name_;
+};
+
+// `!_`.
+class NotNode final : public Node {
+ public:
+  explicit NotNode(NodePtr a) : a_(std::move(a)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr a_;
+};
+
+// `@in`.
+class InNode final : public Node {
+ public:
+  InNode(NodePtr elem, NodePtr container)
+      : elem_(std::move(elem)), container_(std::move(container)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr elem_, container_;
+};
+
+// `s.matches(re)` / `matches(s, re)` with a constant, valid pattern compiled
+// once at plan time.
+class MatchesNode final : public Node {
+ public:
+  MatchesNode(NodePtr subject, std::unique_ptr<re2::RE2> re);
+  ~MatchesNode() override;
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr subject_;
+  std::unique_ptr<re2::RE2> re_;
+};
+
+// The expansion of `r.exists(x, p)` / `r.all(x, p)` (single variable),
+// recognised by shape: stops at the first decisive element and absorbs
+// errors exactly as the comprehension would.
+class QuantifierNode final : public Node {
+ public:
+  QuantifierNode(NodePtr range, int iter_var, NodePtr predicate, bool exists)
+      : range_(std::move(range)), iter_var_(iter_var),
+        predicate_(std::move(predicate)), exists_(exists) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr range_;
+  int iter_var_;
+  NodePtr predicate_;
+  bool exists_;
 };
 
 }  // namespace retro::cel::internal

@@ -203,7 +203,8 @@ Value DurationToString(EvalContext& ctx, Args a) {
   return MakeString(ctx.arena(), FormatDuration(ToNanos(a[0])));
 }
 
-// --- bytes, bool ---------------------------------------------------------------
+// --- bytes, bool
+// ---------------------------------------------------------------
 
 Value StringToBytes(EvalContext&, Args a) {
   return Value::Bytes(a[0].string_value());
@@ -220,7 +221,8 @@ Value StringToBool(EvalContext& ctx, Args a) {
   return ctx.Errorf("type conversion error: cannot convert '%s' to bool", s);
 }
 
-// --- timestamp, duration -------------------------------------------------------
+// --- timestamp, duration
+// -------------------------------------------------------
 
 Value StringToTimestamp(EvalContext& ctx, Args a) {
   Nanos n;
@@ -231,8 +233,8 @@ Value StringToTimestamp(EvalContext& ctx, Args a) {
   return TimestampOrError(ctx, n);
 }
 Value IntToTimestamp(EvalContext& ctx, Args a) {
-  return TimestampOrError(ctx,
-                          static_cast<Nanos>(a[0].int_value()) * kNanosPerSecond);
+  return TimestampOrError(
+      ctx, static_cast<Nanos>(a[0].int_value()) * kNanosPerSecond);
 }
 Value StringToDuration(EvalContext& ctx, Args a) {
   Nanos n;
@@ -243,7 +245,8 @@ Value StringToDuration(EvalContext& ctx, Args a) {
   return DurationOrError(ctx, n);
 }
 
-// --- type ----------------------------------------------------------------------
+// --- type
+// ----------------------------------------------------------------------
 
 Value TypeOf(EvalContext&, Args a) { return Value::Type(a[0].TypeName()); }
 
@@ -292,8 +295,7 @@ void RegisterConversions(Registrar& r) {
            StringToTimestamp);
   r.Global("int64_to_timestamp", "timestamp", {kInt}, kTs, IntToTimestamp);
   r.Global("timestamp_to_timestamp", "timestamp", {kTs}, kTs, Identity);
-  r.Global("string_to_duration", "duration", {kString}, kDur,
-           StringToDuration);
+  r.Global("string_to_duration", "duration", {kString}, kDur, StringToDuration);
   r.Global("duration_to_duration", "duration", {kDur}, kDur, Identity);
 
   r.Global("to_dyn", "dyn", {kA}, Type::Dyn(), Identity);

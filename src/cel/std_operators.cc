@@ -163,10 +163,14 @@ enum class Op { kLt, kLe, kGt, kGe };
 template <Op op, typename T>
 bool Apply(const T& x, const T& y) {
   switch (op) {
-    case Op::kLt: return x < y;
-    case Op::kLe: return x <= y;
-    case Op::kGt: return x > y;
-    case Op::kGe: return x >= y;
+    case Op::kLt:
+      return x < y;
+    case Op::kLe:
+      return x <= y;
+    case Op::kGt:
+      return x > y;
+    case Op::kGe:
+      return x >= y;
   }
   return false;
 }
@@ -327,15 +331,14 @@ void RegisterOperators(Registrar& r) {
   RegisterOrdering<Op::kGe>(r, "_>=_", "greater_equals_");
 
   r.Global("logical_not", "!_", {kBool}, kBool, Not);
-  r.NonStrict("not_strictly_false", "@not_strictly_false", {Type::Dyn()},
-              kBool, NotStrictlyFalse);
+  r.NonStrict("not_strictly_false", "@not_strictly_false", {Type::Dyn()}, kBool,
+              NotStrictlyFalse);
 
   // Lists are indexed by int; uint and integral doubles are accepted too,
   // per cel-spec's heterogeneous numeric semantics.
   r.Global("index_list", "_[_]", {kListA, kInt}, kA, IndexListInt);
   r.Global("index_list_uint64", "_[_]", {kListA, kUint}, kA, IndexListUint);
-  r.Global("index_list_double", "_[_]", {kListA, kDouble}, kA,
-           IndexListDouble);
+  r.Global("index_list_double", "_[_]", {kListA, kDouble}, kA, IndexListDouble);
   r.Global("index_map", "_[_]", {kMapAB, kA}, kB, IndexMap);
   r.Global("in_list", "@in", {kA, kListA}, kBool, InList);
   r.Global("in_map", "@in", {kA, kMapAB}, kBool, InMap);

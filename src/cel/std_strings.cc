@@ -2,7 +2,6 @@
 // and matches (RE2, unanchored search).
 #include <string>
 
-#include "absl/strings/match.h"
 #include "cel/std_internal.h"
 #include "re2/re2.h"
 
@@ -12,15 +11,14 @@ namespace {
 using Args = std::span<const Value>;
 
 Value Contains(EvalContext&, Args a) {
-  return Value::Bool(
-      absl::StrContains(a[0].string_value(), a[1].string_value()));
+  return Value::Bool(a[0].string_value().find(a[1].string_value()) !=
+                     std::string_view::npos);
 }
 Value StartsWith(EvalContext&, Args a) {
-  return Value::Bool(
-      absl::StartsWith(a[0].string_value(), a[1].string_value()));
+  return Value::Bool(a[0].string_value().starts_with(a[1].string_value()));
 }
 Value EndsWith(EvalContext&, Args a) {
-  return Value::Bool(absl::EndsWith(a[0].string_value(), a[1].string_value()));
+  return Value::Bool(a[0].string_value().ends_with(a[1].string_value()));
 }
 
 // True when the pattern matches anywhere in the text; an invalid pattern is
@@ -33,8 +31,8 @@ Value Matches(EvalContext& ctx, Args a) {
                       a[1].string_value(), error);
   }
   std::string_view text = a[0].string_value();
-  return Value::Bool(re2::RE2::PartialMatch(
-      re2::StringPiece(text.data(), text.size()), *re));
+  return Value::Bool(
+      re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re));
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ absl::Time ToTime(const Value& ts) {
 bool ParseTimestampText(std::string_view text, Nanos* out) {
   absl::Time t;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return false;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &err))
+    return false;
   if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return false;
   int64_t secs = absl::ToUnixSeconds(t);  // floor
   int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(secs));
@@ -233,10 +234,14 @@ Value TimestampField(EvalContext& ctx, Args a) {
   }
   absl::CivilSecond cs = zone.At(ToTime(a[0])).cs;
   switch (field) {
-    case Field::kYear: return Value::Int(cs.year());
-    case Field::kMonth: return Value::Int(cs.month() - 1);
-    case Field::kDate: return Value::Int(cs.day());
-    case Field::kDayOfMonth: return Value::Int(cs.day() - 1);
+    case Field::kYear:
+      return Value::Int(cs.year());
+    case Field::kMonth:
+      return Value::Int(cs.month() - 1);
+    case Field::kDate:
+      return Value::Int(cs.day());
+    case Field::kDayOfMonth:
+      return Value::Int(cs.day() - 1);
     case Field::kDayOfWeek: {
       // absl counts from Monday = 0; CEL from Sunday = 0.
       int wd = static_cast<int>(absl::GetWeekday(absl::CivilDay(cs)));
@@ -244,10 +249,14 @@ Value TimestampField(EvalContext& ctx, Args a) {
     }
     case Field::kDayOfYear:
       return Value::Int(absl::GetYearDay(absl::CivilDay(cs)) - 1);
-    case Field::kHours: return Value::Int(cs.hour());
-    case Field::kMinutes: return Value::Int(cs.minute());
-    case Field::kSeconds: return Value::Int(cs.second());
-    case Field::kMilliseconds: break;
+    case Field::kHours:
+      return Value::Int(cs.hour());
+    case Field::kMinutes:
+      return Value::Int(cs.minute());
+    case Field::kSeconds:
+      return Value::Int(cs.second());
+    case Field::kMilliseconds:
+      break;
   }
   return Value::Int(0);
 }
