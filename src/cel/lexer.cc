@@ -4,14 +4,20 @@
 #include "cel/lexer.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-
 namespace retro::cel {
 namespace {
+
+// Concatenates text (this abseil build's StrCat takes no std::string_view).
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLetter(char c) {
@@ -302,8 +308,8 @@ class Lexer {
       Error(start, "Syntax error: invalid UTF-8 in expression");
       len = 1;
     } else {
-      Error(start, absl::StrCat("Syntax error: token recognition error at: '",
-                                text_.substr(start, len), "'"));
+      Error(start, Cat({"Syntax error: token recognition error at: '",
+                        text_.substr(start, len), "'"}));
     }
     pos_ = start + len;
     return false;
@@ -368,8 +374,8 @@ class Lexer {
     pos_ += 2;
     auto invalid = [&](std::string_view why) {
       size_t end = std::min(pos_, text_.size());
-      Error(start, absl::StrCat("Syntax error: ", why, " '",
-                                text_.substr(start, end - start), "'"));
+      Error(start, Cat({"Syntax error: ", why, " '",
+                        text_.substr(start, end - start), "'"}));
     };
     switch (c) {
       case 'a':

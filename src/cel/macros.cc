@@ -5,12 +5,11 @@
 #include "cel/macros.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "absl/strings/str_cat.h"
 
 namespace retro::cel {
 
@@ -156,6 +155,13 @@ ExprPtr ExprFactory::Copy(const Expr& e) {
 
 namespace {
 
+// Concatenates text (this abseil build's StrCat takes no std::string_view).
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
 using Kind = MacroOutcome::Kind;
 
 MacroOutcome Expanded(ExprPtr e) {
@@ -189,8 +195,7 @@ MacroOutcome CheckIterVars(ExprFactory& f, std::vector<ExprPtr>& args,
     }
   }
   if (count == 2 && args[0]->name == args[1]->name) {
-    return Error(f, args[1],
-                 absl::StrCat("duplicate variable name: ", args[1]->name));
+    return Error(f, args[1], Cat({"duplicate variable name: ", args[1]->name}));
   }
   return MacroOutcome{};
 }
@@ -347,9 +352,8 @@ MacroOutcome ExpandOptMap(ExprFactory& f, bool flat, ExprPtr& target,
                           std::vector<ExprPtr>& args, int32_t at) {
   std::string_view name = flat ? "optFlatMap" : "optMap";
   if (!IsIdent(args[0])) {
-    return Error(
-        f, args[0],
-        absl::StrCat(name, "() variable name must be a simple identifier"));
+    return Error(f, args[0],
+                 Cat({name, "() variable name must be a simple identifier"}));
   }
   ExprPtr value = f.NewMemberCall("value", f.Copy(*target), {}, at);
   ExprPtr has_value = f.NewMemberCall("hasValue", std::move(target), {}, at);
@@ -391,20 +395,20 @@ MacroOutcome ExpandCelNamespace(ExprFactory& f, std::string_view function,
       return Error(f, args[0],
                    "cel.index requires a single non-negative int constant arg");
     }
-    return Expanded(
-        f.NewIdent(absl::StrCat("@index", args[0]->constant.int_value), at));
+    return Expanded(f.NewIdent(
+        Cat({"@index", std::to_string(args[0]->constant.int_value)}), at));
   }
   if ((function == "iterVar" || function == "accuVar") && n == 2) {
     if (!IsNonNegativeInt(args[0]) || !IsNonNegativeInt(args[1])) {
-      return Error(
-          f, args[0],
-          absl::StrCat("cel.", function,
-                       " requires two non-negative int constant args"));
+      return Error(f, args[0],
+                   Cat({"cel.", function,
+                        " requires two non-negative int constant args"}));
     }
     std::string_view prefix = function == "iterVar" ? "@it:" : "@ac:";
-    return Expanded(f.NewIdent(absl::StrCat(prefix, args[0]->constant.int_value,
-                                            ":", args[1]->constant.int_value),
-                               at));
+    return Expanded(
+        f.NewIdent(Cat({prefix, std::to_string(args[0]->constant.int_value),
+                        ":", std::to_string(args[1]->constant.int_value)}),
+                   at));
   }
   return MacroOutcome{};
 }

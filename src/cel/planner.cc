@@ -68,6 +68,8 @@ class Builder {
   std::optional<absl::StatusOr<NodePtr>> BuildMatches(const Expr& e);
   // exists/all expansions as QuantifierNode; nullopt when not that shape.
   std::optional<absl::StatusOr<NodePtr>> BuildQuantifier(const Expr& e);
+  // map/filter/transformList expansions as ListBuilderNode.
+  std::optional<absl::StatusOr<NodePtr>> BuildListBuilder(const Expr& e);
 
   NodePtr MakeCall(std::string name, std::vector<NodePtr> args, bool member);
   // Evaluates a node whose inputs are all constants, into a constant node.
@@ -325,6 +327,7 @@ absl::StatusOr<NodePtr> Builder::BuildMap(const Expr& e) {
 
 absl::StatusOr<NodePtr> Builder::BuildComprehension(const Expr& e) {
   if (auto fast = BuildQuantifier(e)) return std::move(*fast);
+  if (auto fast = BuildListBuilder(e)) return std::move(*fast);
   internal::ComprehensionNode::Parts p;
   RETRO_ASSIGN_OR_RETURN(p.range, Build(*e.iter_range));
   RETRO_ASSIGN_OR_RETURN(p.init, Build(*e.accu_init));
@@ -460,6 +463,62 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
   if (!predicate.ok()) return predicate.status();
   return NodePtr(new internal::QuantifierNode(std::move(range).value(), iter,
                                               std::move(predicate).value(), exists));
+}
+
+// Matches `@result + [elem]`; returns elem.
+const Expr* AppendedElement(const Expr* step, const std::string& accu) {
+  if (!IsCall(step, "_+_", 2) || !IsIdent(step->args[0].get(), accu)) return nullptr;
+  const Expr* list = step->args[1].get();
+  if (list->kind != ExprKind::kList || list->args.size() != 1 ||
+      !list->optional_indices.empty()) {
+    return nullptr;
+  }
+  return list->args[0].get();
+}
+
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(const Expr& e) {
+  if (e.accu_init == nullptr || e.accu_init->kind != ExprKind::kList ||
+      !e.accu_init->args.empty() || !IsIdent(e.result.get(), e.accu_var) ||
+      e.loop_condition == nullptr || e.loop_condition->kind != ExprKind::kConst ||
+      e.loop_condition->constant.kind != Constant::Kind::kBool ||
+      !e.loop_condition->constant.bool_value) {
+    return std::nullopt;
+  }
+  const Expr* step = e.loop_step.get();
+  const Expr* predicate = nullptr;
+  const Expr* element = AppendedElement(step, e.accu_var);
+  if (element == nullptr) {
+    if (!IsCall(step, "_?_:_", 3) || !IsIdent(step->args[2].get(), e.accu_var)) {
+      return std::nullopt;
+    }
+    predicate = step->args[0].get();
+    element = AppendedElement(step->args[1].get(), e.accu_var);
+    if (element == nullptr) return std::nullopt;
+  }
+  internal::ListBuilderNode::Parts p;
+  auto range = Build(*e.iter_range);
+  if (!range.ok()) return range.status();
+  p.range = std::move(range).value();
+  // The accumulator is never read by the element or predicate (checked
+  // below by keeping it out of scope: a reference resolves as undeclared).
+  p.iter_var = PushLocal(e.iter_var);
+  size_t pushed = 1;
+  if (!e.iter_var2.empty()) {
+    p.iter_var2 = PushLocal(e.iter_var2);
+    ++pushed;
+  }
+  absl::Status status;
+  if (predicate != nullptr) {
+    auto built = Build(*predicate);
+    if (built.ok()) p.predicate = std::move(built).value(); else status = built.status();
+  }
+  if (status.ok()) {
+    auto built = Build(*element);
+    if (built.ok()) p.element = std::move(built).value(); else status = built.status();
+  }
+  PopLocals(pushed);
+  if (!status.ok()) return status;
+  return NodePtr(new internal::ListBuilderNode(std::move(p)));
 }
 
 }  // namespace

@@ -39,6 +39,31 @@ Value SelectField(EvalContext& ctx, const Value& v, std::string_view field, bool
   }
 }
 
+// Enforces EvalOptions.max_value_size on what a function built, and charges
+// its size to the cost budget.
+Value CheckSize(EvalContext& ctx, const Value& r) {
+  int64_t size;
+  switch (r.kind()) {
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kList:
+      size = r.list().size();  // the same 32-bit length field for all three
+      break;
+    default:
+      return r;
+  }
+  if (size > ctx.options().max_value_size) {
+    return ctx.Errorf("value of %d elements exceeds the size limit (%d; raise "
+                      "EvalOptions.max_value_size)",
+                      size, ctx.options().max_value_size);
+  }
+  if (size > 64 && !ctx.Charge(size / 64)) {
+    return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+                      ctx.options().max_cost);
+  }
+  return r;
+}
+
 std::string ArgTypes(std::span<const Value> args) {
   std::vector<std::string> names;
   for (const Value& a : args) names.emplace_back(a.TypeName());
@@ -125,7 +150,7 @@ Value CallNode::Call(EvalContext& ctx, std::span<const Value> args) const {
         }
       }
       Value r = o->impl(ctx, args);
-      return r;
+      return CheckSize(ctx, r);
     }
   }
   if (non_strict_) {
@@ -374,6 +399,57 @@ Value QuantifierNode::Eval(Frame& f) const {
   }
   if (saw_error) return first_error;
   return Value::Bool(!exists_);
+}
+
+Value ListBuilderNode::Eval(Frame& f) const {
+  EvalContext& ctx = *f.ctx;
+  Value range = p_.range->Eval(f);
+  if (range.is_error()) return range;
+  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
+    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
+                      range.TypeName());
+  }
+  bool is_list = range.kind() == Kind::kList;
+  uint32_t n = is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
+  Value* out = ctx.arena().AllocArray<Value>(n);
+  uint32_t size = 0;
+  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (++ctx.iterations() > max_iterations) {
+      return ctx.Errorf(
+          "comprehension iteration limit exceeded (%d iterations; raise "
+          "EvalOptions.max_comprehension_iterations)",
+          max_iterations);
+    }
+    if (!ctx.Charge(1)) {
+      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+                        ctx.options().max_cost);
+    }
+    if (is_list) {
+      if (p_.iter_var2 >= 0) {
+        f.locals[p_.iter_var] = Value::Int(i);
+        f.locals[p_.iter_var2] = range.list()[i];
+      } else {
+        f.locals[p_.iter_var] = range.list()[i];
+      }
+    } else {
+      f.locals[p_.iter_var] = range.map().keys[i];
+      if (p_.iter_var2 >= 0) f.locals[p_.iter_var2] = range.map().values[i];
+    }
+    if (p_.predicate != nullptr) {
+      Value keep = p_.predicate->Eval(f);
+      if (keep.is_error()) return keep;
+      if (!keep.is_bool()) {
+        return ctx.Errorf("no matching overload for '_?_:_' applied to '(%s, ...)'",
+                          keep.TypeName());
+      }
+      if (!keep.bool_value()) continue;
+    }
+    Value v = p_.element->Eval(f);
+    if (v.is_error()) return v;
+    out[size++] = v;
+  }
+  return Value::List(out, size);
 }
 
 }  // namespace retro::cel::internal

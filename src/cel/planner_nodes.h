@@ -261,6 +261,25 @@ class QuantifierNode final : public Node {
   bool exists_;
 };
 
+// The expansion of map / filter / transformList (an accumulator that starts
+// as [] and appends one element per step), recognised by shape and evaluated
+// by appending in place instead of copying the list at every step.
+class ListBuilderNode final : public Node {
+ public:
+  struct Parts {
+    NodePtr range;
+    int iter_var = -1;
+    int iter_var2 = -1;
+    NodePtr predicate;  // null when every element is kept
+    NodePtr element;
+  };
+  explicit ListBuilderNode(Parts p) : p_(std::move(p)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  Parts p_;
+};
+
 }  // namespace retro::cel::internal
 
 #endif  // RETRO_CEL_PLANNER_NODES_H_

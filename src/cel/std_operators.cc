@@ -175,6 +175,49 @@ bool Apply(const T& x, const T& y) {
   return false;
 }
 
+// Three-way comparison of doubles; nullopt when either is NaN.
+std::optional<int> Cmp(double x, double y) {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x == y) return 0;
+  return std::nullopt;
+}
+template <typename T>
+int Cmp3(const T& x, const T& y) {
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+// Mixed numeric comparisons, as cel-go defines them: doubles beyond the
+// other type's range order outside it; otherwise the integer is converted to
+// double (so 2^63-1 and 2^63 as a double compare equal, as the suite expects).
+std::optional<int> CmpDoubleInt(double d, int64_t i) {
+  if (d < -9223372036854775808.0) return -1;
+  if (d > 9223372036854775807.0) return 1;
+  return Cmp(d, static_cast<double>(i));
+}
+std::optional<int> CmpDoubleUint(double d, uint64_t u) {
+  if (d < 0) return -1;
+  if (d > 18446744073709551615.0) return 1;
+  return Cmp(d, static_cast<double>(u));
+}
+int CmpIntUint(int64_t i, uint64_t u) {
+  if (i < 0 || u > static_cast<uint64_t>(INT64_MAX)) return -1;
+  return Cmp3(static_cast<uint64_t>(i), u);
+}
+std::optional<int> Negate(std::optional<int> c) {
+  if (!c.has_value()) return c;
+  return -*c;
+}
+
+template <Op op>
+Value FromCmp(std::optional<int> c) {
+  return Value::Bool(c.has_value() && Apply<op>(*c, 0));
+}
+
+template <Op op>
+Value CompareBool(EvalContext&, Args a) {
+  return Value::Bool(Apply<op>(a[0].bool_value(), a[1].bool_value()));
+}
 template <Op op>
 Value CompareInt(EvalContext&, Args a) {
   return Value::Bool(Apply<op>(a[0].int_value(), a[1].int_value()));
@@ -191,13 +234,42 @@ template <Op op>
 Value CompareString(EvalContext&, Args a) {
   return Value::Bool(Apply<op>(a[0].string_value(), a[1].string_value()));
 }
-// Every other ordered pair (bool, bytes, timestamps, durations, and mixed
-// numbers compared exactly); unordered pairs (NaN) are false.
 template <Op op>
-Value CompareAny(EvalContext&, Args a) {
-  std::optional<int> c = Compare(a[0], a[1]);
-  if (!c.has_value()) return Value::Bool(false);
-  return Value::Bool(Apply<op>(*c, 0));
+Value CompareBytes(EvalContext&, Args a) {
+  return Value::Bool(Apply<op>(a[0].bytes_value(), a[1].bytes_value()));
+}
+// Timestamps and durations: (seconds, nanos) lexicographically.
+template <Op op>
+Value CompareTime(EvalContext&, Args a) {
+  int c = Cmp3(a[0].seconds(), a[1].seconds());
+  if (c == 0) c = Cmp3(a[0].nanos(), a[1].nanos());
+  return Value::Bool(Apply<op>(c, 0));
+}
+template <Op op>
+Value CompareIntUint(EvalContext&, Args a) {
+  return FromCmp<op>(CmpIntUint(a[0].int_value(), a[1].uint_value()));
+}
+template <Op op>
+Value CompareUintInt(EvalContext&, Args a) {
+  return FromCmp<op>(-CmpIntUint(a[1].int_value(), a[0].uint_value()));
+}
+template <Op op>
+Value CompareIntDouble(EvalContext&, Args a) {
+  return FromCmp<op>(
+      Negate(CmpDoubleInt(a[1].double_value(), a[0].int_value())));
+}
+template <Op op>
+Value CompareDoubleInt(EvalContext&, Args a) {
+  return FromCmp<op>(CmpDoubleInt(a[0].double_value(), a[1].int_value()));
+}
+template <Op op>
+Value CompareUintDouble(EvalContext&, Args a) {
+  return FromCmp<op>(
+      Negate(CmpDoubleUint(a[1].double_value(), a[0].uint_value())));
+}
+template <Op op>
+Value CompareDoubleUint(EvalContext&, Args a) {
+  return FromCmp<op>(CmpDoubleUint(a[0].double_value(), a[1].uint_value()));
 }
 
 template <Op op>
@@ -207,24 +279,30 @@ void RegisterOrdering(Registrar& r, const char* name, const char* prefix) {
   };
   const Type kBool = Type::Bool(), kInt = Type::Int(), kUint = Type::Uint(),
              kDouble = Type::Double();
-  r.Global(id("bool"), name, {kBool, kBool}, kBool, CompareAny<op>);
+  r.Global(id("bool"), name, {kBool, kBool}, kBool, CompareBool<op>);
   r.Global(id("int64"), name, {kInt, kInt}, kBool, CompareInt<op>);
   r.Global(id("uint64"), name, {kUint, kUint}, kBool, CompareUint<op>);
   r.Global(id("double"), name, {kDouble, kDouble}, kBool, CompareDouble<op>);
   r.Global(id("string"), name, {Type::String(), Type::String()}, kBool,
            CompareString<op>);
   r.Global(id("bytes"), name, {Type::Bytes(), Type::Bytes()}, kBool,
-           CompareAny<op>);
+           CompareBytes<op>);
   r.Global(id("timestamp"), name, {Type::Timestamp(), Type::Timestamp()}, kBool,
-           CompareAny<op>);
+           CompareTime<op>);
   r.Global(id("duration"), name, {Type::Duration(), Type::Duration()}, kBool,
-           CompareAny<op>);
-  r.Global(id("int64_uint64"), name, {kInt, kUint}, kBool, CompareAny<op>);
-  r.Global(id("int64_double"), name, {kInt, kDouble}, kBool, CompareAny<op>);
-  r.Global(id("uint64_int64"), name, {kUint, kInt}, kBool, CompareAny<op>);
-  r.Global(id("uint64_double"), name, {kUint, kDouble}, kBool, CompareAny<op>);
-  r.Global(id("double_int64"), name, {kDouble, kInt}, kBool, CompareAny<op>);
-  r.Global(id("double_uint64"), name, {kDouble, kUint}, kBool, CompareAny<op>);
+           CompareTime<op>);
+  r.Global(id("int64_uint64"), name, {kInt, kUint}, kBool,
+           CompareIntUint<op>);
+  r.Global(id("int64_double"), name, {kInt, kDouble}, kBool,
+           CompareIntDouble<op>);
+  r.Global(id("uint64_int64"), name, {kUint, kInt}, kBool,
+           CompareUintInt<op>);
+  r.Global(id("uint64_double"), name, {kUint, kDouble}, kBool,
+           CompareUintDouble<op>);
+  r.Global(id("double_int64"), name, {kDouble, kInt}, kBool,
+           CompareDoubleInt<op>);
+  r.Global(id("double_uint64"), name, {kDouble, kUint}, kBool,
+           CompareDoubleUint<op>);
 }
 
 // --- Logic -------------------------------------------------------------------
