@@ -179,8 +179,8 @@ absl::StatusOr<Value> DecodeValue(dom::element json, Arena& arena) {
     return Value::FromDuration(d);
   }
   if (tag == "error_value") {
-    std::string_view message = "error";
-    (void)body.get_string().get(message);
+    std::string_view message;
+    if (body.get_string().get(message) != simdjson::SUCCESS) message = "error";
     return cel::MakeError(arena, message);
   }
   return absl::UnimplementedError("unsupported value encoding: " +

@@ -104,9 +104,11 @@ class Program {
  public:
   ~Program();
   // Evaluates; the result and everything it points to lives in `arena` (or
-  // in this program). Errors are error values.
+  // in this program). Errors are error values. `host_data` is handed to
+  // functions as EvalContext::host_data().
   Value Evaluate(const Activation& activation, Arena& arena,
-                 const EvalOptions& options = {}) const;
+                 const EvalOptions& options = {},
+                 void* host_data = nullptr) const;
   const Type& type() const { return type_; }
   const std::string& expression() const { return expression_; }
 

@@ -77,8 +77,9 @@ absl::StatusOr<std::unique_ptr<Program>> Env::Compile(std::string_view expressio
 Program::~Program() = default;
 
 Value Program::Evaluate(const Activation& activation, Arena& arena,
-                        const EvalOptions& options) const {
+                        const EvalOptions& options, void* host_data) const {
   EvalContext ctx(arena, options);
+  ctx.set_host_data(host_data);
   int n = plan_->num_locals();
   Value stack_locals[16];
   Value* locals = n <= 16 ? stack_locals : arena.AllocArray<Value>(n);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "base/strings.h"
 #include "cel/ext_internal.h"
 
 namespace retro::cel::ext {
@@ -121,7 +122,7 @@ ClauseError FormatString(std::string* out, const Value& v, int depth) {
   return absl::StrCat(
       "string clause can only be used on strings, bools, bytes, ints, "
       "doubles, maps, lists, types, durations, and timestamps, was given ",
-      v.TypeName());
+      base::AV(v.TypeName()));
 }
 
 // Go's strconv.FormatInt(v, base) / %x: a sign, then the magnitude.
@@ -177,7 +178,7 @@ ClauseError FormatClause(std::string* out, char verb, int precision,
       return absl::StrCat(
           "decimal clause can only be used on ints, uints, and doubles, was "
           "given ",
-          v.TypeName());
+          base::AV(v.TypeName()));
     case 'f':
     case 'e': {
       double d;
@@ -185,7 +186,7 @@ ClauseError FormatClause(std::string* out, char verb, int precision,
         return absl::StrCat(verb == 'f' ? "fixed-point" : "scientific",
                             " clause can only be used on ints, uints, and "
                             "doubles, was given ",
-                            v.TypeName());
+                            base::AV(v.TypeName()));
       }
       if (!std::isfinite(d)) {
         AppendDouble(out, d);
@@ -204,12 +205,12 @@ ClauseError FormatClause(std::string* out, char verb, int precision,
       if (AppendInteger(out, v, 2, false)) return {};
       return absl::StrCat(
           "only ints, uints, and bools can be formatted as binary, was given ",
-          v.TypeName());
+          base::AV(v.TypeName()));
     case 'o':
       if (AppendInteger(out, v, 8, false)) return {};
       return absl::StrCat(
           "octal clause can only be used on ints and uints, was given ",
-          v.TypeName());
+          base::AV(v.TypeName()));
     case 'x':
     case 'X': {
       bool upper = verb == 'X';
@@ -225,7 +226,7 @@ ClauseError FormatClause(std::string* out, char verb, int precision,
       return absl::StrCat(
           "only ints, uints, bytes, and strings can be formatted as hex, was "
           "given ",
-          v.TypeName());
+          base::AV(v.TypeName()));
     }
     default:
       return {};

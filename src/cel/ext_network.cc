@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/strings.h"
 #include "cel/ext_internal.h"
 #include "cel/library.h"
 
@@ -205,7 +206,7 @@ bool IsMapped4(const uint8_t b[16]) {
 // message about `what` (the text as written).
 bool ParseAddress(std::string_view s, Address* out, std::string* error) {
   if (s.find('%') != std::string_view::npos) {
-    *error = absl::StrCat("IP Address '", s, "' with zone value is not allowed");
+    *error = absl::StrCat("IP Address '", base::AV(s), "' with zone value is not allowed");
     return false;
   }
   out->bytes.fill(0);
@@ -220,7 +221,7 @@ bool ParseAddress(std::string_view s, Address* out, std::string* error) {
     ok = ParseIPv6(s, out->bytes.data(), &dotted);
     if (ok && IsMapped4(out->bytes.data())) {
       if (dotted) {
-        *error = absl::StrCat("IP Address '", s,
+        *error = absl::StrCat("IP Address '", base::AV(s),
                               "': IPv4-mapped IPv6 address is not allowed");
         return false;
       }
@@ -230,7 +231,7 @@ bool ParseAddress(std::string_view s, Address* out, std::string* error) {
     }
   }
   if (!ok) {
-    *error = absl::StrCat("IP Address '", s,
+    *error = absl::StrCat("IP Address '", base::AV(s),
                           "' parse error during conversion from string");
     return false;
   }
@@ -241,11 +242,11 @@ bool ParseCIDR(std::string_view s, Address* addr, int* bits,
                std::string* error) {
   size_t slash = s.rfind('/');
   if (s.find('%') != std::string_view::npos) {
-    *error = absl::StrCat("CIDR '", s, "' with zone value is not allowed");
+    *error = absl::StrCat("CIDR '", base::AV(s), "' with zone value is not allowed");
     return false;
   }
   auto parse_error = [&] {
-    *error = absl::StrCat("CIDR '", s,
+    *error = absl::StrCat("CIDR '", base::AV(s),
                           "': network address parse error during conversion "
                           "from string");
     return false;
@@ -264,7 +265,7 @@ bool ParseCIDR(std::string_view s, Address* addr, int* bits,
     bool dotted = false;
     if (!ParseIPv6(host, addr->bytes.data(), &dotted)) return parse_error();
     if (IsMapped4(addr->bytes.data())) {
-      *error = absl::StrCat("CIDR '", s,
+      *error = absl::StrCat("CIDR '", base::AV(s),
                             "': IPv4-mapped IPv6 address is not allowed");
       return false;
     }

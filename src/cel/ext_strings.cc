@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "cel/ext_internal.h"
 #include "cel/library.h"
 
@@ -174,10 +173,13 @@ Value NewList(EvalContext& ctx, std::span<const Value> items) {
 
 Value NoMatchingOverload(EvalContext& ctx, std::string_view name,
                          std::span<const Value> args) {
-  std::vector<std::string_view> names;
-  for (const Value& a : args) names.push_back(a.TypeName());
+  std::string types;
+  for (const Value& a : args) {
+    if (!types.empty()) types.append(", ");
+    types.append(a.TypeName());
+  }
   return ctx.Errorf("no matching overload for '%s' applied to '(%s)'", name,
-                    absl::StrJoin(names, ", "));
+                    types);
 }
 
 namespace {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
 #include "cel/function.h"
 #include "cel/library.h"
 #include "gtest/gtest.h"
@@ -171,7 +173,7 @@ TEST(StringsExtTest, CaseJoinReverseQuote) {
 
 std::string Format(Ext& e, std::string_view fmt, std::vector<Value> args) {
   Value r = e.Member("format", {S(fmt), e.List(std::move(args))});
-  return r.is_error() ? absl::StrCat("ERROR: ", r.error_message())
+  return r.is_error() ? absl::StrCat("ERROR: ", base::AV(r.error_message()))
                       : std::string(r.string_value());
 }
 
@@ -343,7 +345,7 @@ TEST(OptionalsExtTest, OptionalSelectAndIndex) {
 
 std::string IPText(Ext& e, std::string_view s) {
   Value ip = e.Call("ip", {S(s)});
-  if (ip.is_error()) return absl::StrCat("ERROR: ", ip.error_message());
+  if (ip.is_error()) return absl::StrCat("ERROR: ", base::AV(ip.error_message()));
   return Str(e.Call("string", {ip}));
 }
 

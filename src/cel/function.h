@@ -69,11 +69,17 @@ class EvalContext {
   int64_t cost() const { return cost_; }
   int64_t& iterations() { return iterations_; }
 
+  // An opaque pointer the host passes through Program::Evaluate to its own
+  // functions (Retro's `link` records links there); nullptr when none.
+  void* host_data() const { return host_data_; }
+  void set_host_data(void* data) { host_data_ = data; }
+
  private:
   Arena& arena_;
   const EvalOptions& options_;
   int64_t cost_ = 0;
   int64_t iterations_ = 0;
+  void* host_data_ = nullptr;
   base::StringMap<std::shared_ptr<re2::RE2>> regex_cache_;
 };
 

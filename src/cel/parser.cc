@@ -140,7 +140,7 @@ class Parser {
     depth_ += levels;
     if (depth_ > options_.max_nesting_depth && !aborted_) {
       Report(offset, Cat({"expression nesting exceeds limit of ",
-                          options_.max_nesting_depth}));
+                          std::to_string(options_.max_nesting_depth)}));
       aborted_ = true;
     }
     return !aborted_;
@@ -428,3 +428,205 @@ class Parser {
     }
     return ErrorExpr(at, std::move(message));
   }
+
+  // [sign] NUM_INT | NUM_UINT | [sign] NUM_FLOAT
+  ExprPtr ParseNumber() {
+    int32_t at = Peek().offset;
+    bool negative = Accept(TokenKind::kMinus);
+    const Token& t = Next();
+    ExprPtr e = factory_.NewExpr(ExprKind::kConst, at);
+    Constant& c = e->constant;
+    std::string_view text = t.text;
+    if (t.kind == TokenKind::kDouble) {
+      std::string s = Cat({negative ? "-" : "", text});
+      double v = 0;
+      auto r = absl::from_chars(s.data(), s.data() + s.size(), v);
+      bool overflow =
+          r.ec == std::errc::result_out_of_range && std::fabs(v) > 1;
+      if (r.ec == std::errc::invalid_argument || overflow || std::isinf(v)) {
+        return ErrorExpr(at, "invalid double literal");
+      }
+      c.kind = Constant::Kind::kDouble;
+      c.double_value = v;
+      return e;
+    }
+    bool is_uint = t.kind == TokenKind::kUint;
+    if (is_uint) text.remove_suffix(1);
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && text[1] == 'x') {
+      base = 16;
+      text.remove_prefix(2);
+    }
+    uint64_t magnitude = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), magnitude,
+                             base);
+    bool overflow = r.ec != std::errc() || r.ptr != text.data() + text.size();
+    if (is_uint) {
+      if (overflow) return ErrorExpr(at, "invalid uint literal");
+      c.kind = Constant::Kind::kUint;
+      c.uint_value = magnitude;
+      return e;
+    }
+    constexpr uint64_t kMaxInt = static_cast<uint64_t>(INT64_MAX);
+    if (overflow || magnitude > kMaxInt + (negative ? 1 : 0)) {
+      return ErrorExpr(at, "invalid int literal");
+    }
+    c.kind = Constant::Kind::kInt;
+    c.int_value = negative ? static_cast<int64_t>(0 - magnitude)
+                           : static_cast<int64_t>(magnitude);
+    return e;
+  }
+
+  // `.`? IDENT, `.`? IDENT '(' args ')', or `.`? IDENT ('.' IDENT)* '{' ...
+  // '}'.
+  ExprPtr ParseIdentCallOrMessage() {
+    bool leading_dot = Accept(TokenKind::kDot);
+    const Token& id = Peek();
+    if (id.kind != TokenKind::kIdent) {
+      int32_t at = id.offset;
+      std::string message = Cat({"Syntax error: mismatched input ",
+                                 Describe(id), " expecting IDENTIFIER"});
+      if (id.kind != TokenKind::kEof) Next();
+      return ErrorExpr(at, std::move(message));
+    }
+    // A message name is a dotted identifier chain directly followed by '{'.
+    size_t k = 1;
+    while (At(TokenKind::kDot, k) && At(TokenKind::kIdent, k + 1)) k += 2;
+    if (At(TokenKind::kLBrace, k)) return ParseMessage(leading_dot);
+
+    std::string name = Cat({leading_dot ? "." : "", id.text});
+    int32_t at = id.offset;
+    Next();
+    if (IsReserved(id.text)) {
+      return ErrorExpr(at, Cat({"reserved identifier: '", id.text, "'"}));
+    }
+    if (At(TokenKind::kLParen)) {
+      int32_t open = Next().offset;
+      std::vector<ExprPtr> args = ParseArgs();
+      return CallOrMacro(std::move(name), nullptr, std::move(args), open);
+    }
+    return factory_.NewIdent(std::move(name), at);
+  }
+
+  ExprPtr ParseMessage(bool leading_dot) {
+    std::string name = leading_dot ? "." : "";
+    name.append(Next().text);
+    while (Accept(TokenKind::kDot)) {
+      name.push_back('.');
+      name.append(Next().text);
+    }
+    int32_t open = Next().offset;  // '{'
+    ExprPtr e = factory_.NewExpr(ExprKind::kStruct, open);
+    e->name = std::move(name);
+    while (!At(TokenKind::kRBrace) && !aborted_) {
+      Expr::Entry entry;
+      entry.optional = AcceptOptionalMarker();
+      const Token& f = Peek();
+      if (f.kind == TokenKind::kIdent) {
+        entry.field = std::string(f.text);
+      } else if (f.kind == TokenKind::kEscIdent) {
+        entry.field = f.value;
+      } else {
+        Report(f.offset, Cat({"Syntax error: mismatched input ", Describe(f),
+                              " expecting IDENTIFIER"}));
+        break;
+      }
+      Next();
+      int32_t colon = Peek().offset;
+      if (!Expect(TokenKind::kColon)) break;
+      entry.id = factory_.NextId(colon);
+      entry.value = ParseExpr();
+      e->entries.push_back(std::move(entry));
+      if (!Accept(TokenKind::kComma)) break;
+    }
+    Expect(TokenKind::kRBrace);
+    return e;
+  }
+
+  // An optional `?` before a list element, map key or message field.
+  bool AcceptOptionalMarker() {
+    if (!At(TokenKind::kQuestion)) return false;
+    int32_t at = Next().offset;
+    if (!options_.enable_optional_syntax) Report(at, "unsupported syntax '?'");
+    return true;
+  }
+
+  ExprPtr ParseList() {
+    int32_t open = Next().offset;
+    ExprPtr e = factory_.NewExpr(ExprKind::kList, open);
+    while (!At(TokenKind::kRBracket) && !aborted_) {
+      if (AcceptOptionalMarker()) {
+        e->optional_indices.push_back(static_cast<int32_t>(e->args.size()));
+      }
+      e->args.push_back(ParseExpr());
+      if (!Accept(TokenKind::kComma)) break;
+    }
+    Expect(TokenKind::kRBracket);
+    return e;
+  }
+
+  ExprPtr ParseMap() {
+    int32_t open = Next().offset;
+    ExprPtr e = factory_.NewExpr(ExprKind::kMap, open);
+    while (!At(TokenKind::kRBrace) && !aborted_) {
+      Expr::Entry entry;
+      entry.optional = AcceptOptionalMarker();
+      entry.key = ParseExpr();
+      int32_t colon = Peek().offset;
+      if (!Expect(TokenKind::kColon)) break;
+      entry.id = factory_.NextId(colon);
+      entry.value = ParseExpr();
+      e->entries.push_back(std::move(entry));
+      if (!Accept(TokenKind::kComma)) break;
+    }
+    Expect(TokenKind::kRBrace);
+    return e;
+  }
+
+  // --- calls and macros ------------------------------------------------------
+
+  ExprPtr Call(const char* function, std::vector<ExprPtr> args, int32_t at) {
+    return factory_.NewCall(function, std::move(args), at);
+  }
+
+  ExprPtr CallOrMacro(std::string function, ExprPtr target,
+                      std::vector<ExprPtr> args, int32_t at) {
+    if (options_.enable_macros && !aborted_) {
+      MacroOutcome m = ExpandMacro(factory_, function, target, args, at);
+      switch (m.kind) {
+        case MacroOutcome::Kind::kExpanded:
+          return std::move(m.expr);
+        case MacroOutcome::Kind::kError:
+          return ErrorExpr(m.error_offset < 0 ? at : m.error_offset,
+                           std::move(m.error));
+        case MacroOutcome::Kind::kNotMacro:
+          break;
+      }
+    }
+    if (target) {
+      return factory_.NewMemberCall(std::move(function), std::move(target),
+                                    std::move(args), at);
+    }
+    return factory_.NewCall(std::move(function), std::move(args), at);
+  }
+
+  std::string_view text_;
+  const ParseOptions& options_;
+  ParseResult* result_;
+  ExprFactory factory_;
+  std::vector<Token> tokens_;
+  size_t pos_ = 0;
+  int32_t depth_ = 0;
+  int lexer_errors_ = 0;
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+ParseResult Parse(const Source& source, const ParseOptions& options) {
+  ParseResult result;
+  Parser(source, options, &result).Run();
+  return result;
+}
+
+}  // namespace retro::cel

@@ -291,12 +291,10 @@ void RegisterOrdering(Registrar& r, const char* name, const char* prefix) {
            CompareTime<op>);
   r.Global(id("duration"), name, {Type::Duration(), Type::Duration()}, kBool,
            CompareTime<op>);
-  r.Global(id("int64_uint64"), name, {kInt, kUint}, kBool,
-           CompareIntUint<op>);
+  r.Global(id("int64_uint64"), name, {kInt, kUint}, kBool, CompareIntUint<op>);
   r.Global(id("int64_double"), name, {kInt, kDouble}, kBool,
            CompareIntDouble<op>);
-  r.Global(id("uint64_int64"), name, {kUint, kInt}, kBool,
-           CompareUintInt<op>);
+  r.Global(id("uint64_int64"), name, {kUint, kInt}, kBool, CompareUintInt<op>);
   r.Global(id("uint64_double"), name, {kUint, kDouble}, kBool,
            CompareUintDouble<op>);
   r.Global(id("double_int64"), name, {kDouble, kInt}, kBool,

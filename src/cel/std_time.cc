@@ -143,8 +143,17 @@ bool ParseTimestampText(std::string_view text, Nanos* out) {
 }
 
 std::string FormatTimestamp(const Value& ts) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", ToTime(ts),
-                          absl::UTCTimeZone());
+  absl::CivilSecond cs = absl::UTCTimeZone().At(ToTime(ts)).cs;
+  std::string out =
+      absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", cs.year(), cs.month(),
+                      cs.day(), cs.hour(), cs.minute(), cs.second());
+  if (ts.nanos() != 0) {
+    std::string f = absl::StrFormat(".%09d", ts.nanos());
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  out.push_back('Z');
+  return out;
 }
 
 namespace {

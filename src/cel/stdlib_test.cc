@@ -152,7 +152,8 @@ TEST_F(StdlibTest, InListUsesHeterogeneousEquality) {
 TEST_F(StdlibTest, SizeCountsCodePoints) {
   EXPECT_EQ(AsInt(Call("size", {Str("πέντε")})), 5);
   EXPECT_EQ(AsInt(Member("size", {Str("abc")})), 3);
-  EXPECT_EQ(AsInt(Call("size", {Value::Bytes(std::string_view("\xff\x00", 2))})), 2);
+  EXPECT_EQ(
+      AsInt(Call("size", {Value::Bytes(std::string_view("\xff\x00", 2))})), 2);
   EXPECT_EQ(AsInt(Call("size", {List({Value::Int(1)})})), 1);
 }
 

@@ -1,0 +1,168 @@
+// Evaluation: one raw event, one compiled policy -> exactly one Outcome.
+//
+//   SourceSet sources;                      // Source documents, or presets
+//   Evaluator evaluator(&sources);          // one per thread, reused
+//   for (line : input) {
+//     evaluator.Load("audit", line);        // parse once, read the envelope
+//     for (policy : policies) {
+//       const Outcome& o = evaluator.Evaluate(*policy);
+//       ...                                 // valid until the next call
+//     }
+//   }
+//
+// An Evaluator keeps its arena, JSON parser, activation and output buffers
+// between events, so steady-state evaluation allocates (almost) nothing.
+// Evaluation is deterministic: the same bytes and generation give the same
+// outcome, byte for byte.
+//
+// Thread-safety: an Evaluator is not thread-safe (one per thread); the
+// SourceSet and CompiledPolicy objects it reads are.
+#ifndef RETRO_POLICY_EVALUATOR_H_
+#define RETRO_POLICY_EVALUATOR_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "base/hash.h"
+#include "base/strings.h"
+#include "cel/arena.h"
+#include "cel/cel.h"
+#include "cel/json.h"
+#include "policy/compiled.h"
+#include "policy/link.h"
+
+namespace retro::policy {
+
+// The Source of every input type: the documents given, and the built-in
+// presets for the others. Immutable once built; thread-safe for reads.
+class SourceSet {
+ public:
+  SourceSet();
+  // Replaces any source of the same name.
+  void Add(std::shared_ptr<const CompiledSource> source);
+  const CompiledSource& For(std::string_view type) const;
+  bool Has(std::string_view type) const { return by_type_.contains(type); }
+
+ private:
+  base::StringMap<std::shared_ptr<const CompiledSource>> by_type_;
+  std::shared_ptr<const CompiledSource> audit_, event_, json_;
+};
+
+// What an event's envelope says. Views point into the Evaluator.
+struct Envelope {
+  std::string_view type;
+  std::string id;
+  bool has_time = false;
+  absl::Time time;
+  int64_t time_nanos = 0;  // since the Unix epoch
+  std::string tenant;
+  std::string_view source;  // the Source document's name ("" for presets)
+};
+
+enum class OutcomeKind { kUnselected, kMatched, kUnmatched, kDropped, kError };
+std::string_view OutcomeKindName(OutcomeKind kind);
+
+struct RecordField {
+  std::string_view name;  // points into the policy
+  std::string json;       // the value as canonical JSON
+};
+
+struct Record {
+  std::string summary;
+  // JSON array of {"marker": text, "resource": ref} in call order.
+  std::string links_json;
+  int num_links = 0;
+  std::vector<RecordField> fields;  // in declaration order
+  std::string_view origin_type;
+  std::string_view origin_id;
+  std::string_view tenant;
+  bool has_time = false;
+  absl::Time time;
+  // Hash of (policy name, origin type, origin id): stable across
+  // generations, so a re-processed record replaces the old one.
+  base::Hash128 record_id{0, 0};
+  // Hash of the canonical JSON of {fields, links, rule, summary, tenant,
+  // time}.
+  base::Hash128 content_hash{0, 0};
+};
+
+struct Outcome {
+  OutcomeKind kind = OutcomeKind::kUnselected;
+  std::string_view policy;
+  std::string_view rule;  // matched, dropped, and errors inside a rule
+  int rule_index = -1;
+  // Dropped: "missing <expr>". Error: "rule 'x', match: <message>".
+  std::string reason;
+  // Error only: which expression ("match", "summary block 2", "fields.cost",
+  // "require[0]", "select", "input", "source") and its message.
+  std::string expression;
+  std::string message;
+  Record record;  // matched only
+};
+
+struct EvaluatorOptions {
+  cel::EvalOptions eval;
+};
+
+class Evaluator {
+ public:
+  // REQUIRES: sources outlives the evaluator.
+  explicit Evaluator(const SourceSet* sources, EvaluatorOptions options = {});
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // Parses one raw event of `type` and reads its envelope with the type's
+  // Source. On failure (not a JSON object, no id, a bad time or tenant) the
+  // status says why, and Evaluate returns an error outcome for every policy.
+  absl::Status Load(std::string_view type, std::string_view json);
+  const Envelope& envelope() const { return envelope_; }
+  bool loaded() const { return load_status_.ok(); }
+
+  // Evaluates the loaded event with `policy`. The outcome is valid until the
+  // next Load or Evaluate. REQUIRES: Load was called.
+  const Outcome& Evaluate(const CompiledPolicy& policy);
+
+  // Load + Evaluate.
+  const Outcome& EvaluateLine(const CompiledPolicy& policy, std::string_view type,
+                              std::string_view json);
+
+ private:
+  absl::Status ReadEnvelope(const CompiledSource& source, std::string_view json);
+  void Bind(const SlotMap& slots, const cel::Value* params);
+  cel::Value Run(const CompiledExpr& expr, LinkSink* links);
+  bool Selects(const CompiledPolicy& policy, const RuleList** list);
+  void RunRules(const CompiledPolicy& policy, const RuleList& list);
+  bool RenderRecord(const CompiledRule& rule);
+  void Fail(const CompiledRule* rule, std::string_view expression, std::string_view message);
+  void FinishRecord(const CompiledPolicy& policy, const CompiledRule& rule);
+  cel::Value Meta();
+
+  const SourceSet* sources_;
+  EvaluatorOptions options_;
+  cel::Arena arena_;
+  cel::JsonParser parser_;
+  std::unique_ptr<cel::Activation> activation_;
+
+  // The loaded event.
+  absl::Status load_status_;
+  SourceFormat format_ = SourceFormat::kJson;
+  std::string type_;
+  Envelope envelope_;
+  std::array<cel::Value, kNumVars> vars_;
+  std::array<bool, kNumVars> has_var_{};
+  bool has_meta_ = false;
+
+  Outcome outcome_;
+  LinkSink links_;
+  std::string buffer_;  // scratch for hashes
+};
+
+}  // namespace retro::policy
+
+#endif  // RETRO_POLICY_EVALUATOR_H_

@@ -1,0 +1,32 @@
+// Outcomes as JSON lines: the format of `retro policy preview -o json` (and,
+// later, the server's preview endpoint):
+//   {"index", "id", "policy", "outcome", "rule", "rule_index",
+//    "record": {"summary", "links", "fields", "record_id", "content_hash",
+//               "tenant", "time"}, "reason"}
+// with each field present where it applies. Pure functions; thread-safe.
+#ifndef RETRO_POLICY_OUTCOME_JSON_H_
+#define RETRO_POLICY_OUTCOME_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "policy/compiled.h"
+#include "policy/evaluator.h"
+
+namespace retro::policy {
+
+// Appends one JSON object (no newline). `id` is the event's origin id.
+void AppendOutcomeJson(const Outcome& outcome, int64_t index, std::string_view id,
+                       std::string* out);
+// The line for an input that no policy selects.
+void AppendUnselectedJson(int64_t index, std::string_view id, std::string* out);
+
+// Evaluates one raw JSON line of `type` with `policy` and returns the outcome
+// as a JSON object (index 0): the convenience for golden tests and tools.
+std::string EvaluateLineToJson(const CompiledPolicy& policy, const SourceSet& sources,
+                               std::string_view type, std::string_view line);
+
+}  // namespace retro::policy
+
+#endif  // RETRO_POLICY_OUTCOME_JSON_H_

@@ -1,0 +1,501 @@
+// EventStore on RocksDB: column families events, event_seq, event_ids,
+// event_counts (docs/formats/store.md).
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "base/strings.h"
+#include "base/time.h"
+#include "rocksdb/write_batch.h"
+#include "store/codec.h"
+#include "store/rocks_store.h"
+#include "store/rocks_values.h"
+
+namespace retro::store::rocks {
+namespace {
+
+using base::AV;
+
+constexpr size_t kRetentionChunk = 4096;
+
+std::string EncodeCursor(std::string_view key) {
+  std::string raw = "\x01";
+  raw.append(key);
+  return codec::ToHex(raw);
+}
+
+// The key after which to resume, or an error for a malformed cursor.
+absl::StatusOr<std::string> DecodeCursor(std::string_view cursor,
+                                         size_t key_size) {
+  std::string raw;
+  if (!codec::FromHex(cursor, &raw) || raw.size() != key_size + 1 ||
+      raw[0] != '\x01') {
+    return absl::InvalidArgumentError("malformed cursor");
+  }
+  return raw.substr(1);
+}
+
+bool Matches(const base::StringSet& set, std::string_view v) {
+  return set.empty() || set.contains(v);
+}
+
+struct SnapshotHolder {
+  rocksdb::DB* db;
+  const rocksdb::Snapshot* snapshot;
+  ~SnapshotHolder() { db->ReleaseSnapshot(snapshot); }
+};
+
+}  // namespace
+
+absl::Time RocksStore::OldestRetained() const {
+  int64_t ns = retention_floor_ns_.load();
+  if (ns == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
+  return absl::FromUnixNanos(ns);
+}
+
+absl::Status RocksStore::CheckRetention(absl::Time from) const {
+  absl::Time floor = OldestRetained();
+  if (from == absl::InfinitePast() || from >= floor) return absl::OkStatus();
+  return absl::OutOfRangeError(absl::StrCat(
+      "range starts at ", base::FormatRfc3339(from),
+      ", before the oldest retained day ", base::FormatRfc3339(floor),
+      " (raw events are kept for ", options_.retention_days, " days)"));
+}
+
+absl::Status RocksStore::ValidateEvent(const Event& e) const {
+  auto too_long = [&](std::string_view field, std::string_view v) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", field, " is ", v.size(), " bytes; the limit is ",
+                     options_.max_key_bytes));
+  };
+  if (e.type.empty()) return absl::InvalidArgumentError("event type is empty");
+  if (e.id.empty()) return absl::InvalidArgumentError("event id is empty");
+  if (e.type.size() > options_.max_key_bytes) return too_long("type", e.type);
+  if (e.id.size() > options_.max_key_bytes) return too_long("id", e.id);
+  if (e.tenant.size() > options_.max_key_bytes) {
+    return too_long("tenant", e.tenant);
+  }
+  if (e.source.size() > options_.max_key_bytes) {
+    return too_long("source", e.source);
+  }
+  if (e.data.size() > options_.max_event_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event payload is ", e.data.size(),
+                     " bytes; the limit is ", options_.max_event_bytes));
+  }
+  static const absl::Time kMin =
+      absl::FromUnixNanos(std::numeric_limits<int64_t>::min() + 1);
+  static const absl::Time kMax =
+      absl::FromUnixNanos(std::numeric_limits<int64_t>::max() - 1);
+  if (e.time < kMin || e.time > kMax) {
+    return absl::InvalidArgumentError(
+        "event time is outside the years 1678..2262");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
+                                                const AppendOptions& options) {
+  const size_t n = events.size();
+  AppendResult result;
+  result.seqs.assign(n, 0);
+  std::vector<absl::Status> status(n);
+  std::vector<std::string> id_keys(n);
+  std::vector<base::Hash128> hashes(n);
+  for (size_t i = 0; i < n; ++i) {
+    status[i] = ValidateEvent(events[i]);
+    if (!status[i].ok()) continue;
+    id_keys[i] = EventIdKey(events[i].type, events[i].id);
+    hashes[i] = EventContentHash(events[i]);
+  }
+
+  absl::MutexLock lock(&events_mu_);
+  absl::Time floor = OldestRetained();
+  // What is known per key: from the store, or from an earlier event of this
+  // batch. Keys are looked up once each.
+  absl::flat_hash_map<std::string_view, EventIdValue> known;
+  std::vector<rocksdb::Slice> lookup_keys;
+  for (size_t i = 0; i < n; ++i) {
+    if (!status[i].ok()) continue;
+    if (events[i].time < floor) {
+      status[i] = absl::OutOfRangeError(absl::StrCat(
+          "event time ", base::FormatRfc3339(events[i].time),
+          " is before the oldest retained day ", base::FormatRfc3339(floor)));
+      continue;
+    }
+    if (known.try_emplace(id_keys[i]).second) {
+      lookup_keys.emplace_back(id_keys[i]);
+    }
+  }
+  if (!lookup_keys.empty()) {
+    std::vector<std::string> values;
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(lookup_keys.size(),
+                                                  cf(kEventIds));
+    std::vector<rocksdb::Status> got =
+        db_->MultiGet(rocksdb::ReadOptions(), cfs, lookup_keys, &values);
+    for (size_t k = 0; k < lookup_keys.size(); ++k) {
+      std::string_view key(lookup_keys[k].data(), lookup_keys[k].size());
+      if (got[k].IsNotFound()) {
+        known.erase(key);
+        continue;
+      }
+      RETRO_RETURN_IF_ERROR(FromRocks(got[k], "looking up event ids"));
+      if (!ParseEventId(values[k], &known[key])) {
+        return absl::DataLossError("malformed event id entry");
+      }
+    }
+  }
+
+  rocksdb::WriteBatch wb;
+  std::map<std::string, uint64_t> counts;
+  uint64_t seq = next_seq_;
+  for (size_t i = 0; i < n; ++i) {
+    if (!status[i].ok()) continue;
+    const Event& e = events[i];
+    auto it = known.find(id_keys[i]);
+    if (it != known.end()) {
+      if (it->second.content_hash == hashes[i]) {
+        ++result.duplicates;
+        result.seqs[i] = it->second.seq;
+      } else {
+        status[i] = absl::AlreadyExistsError(absl::StrCat(
+            "event (", e.type, ", ", e.id,
+            ") is already stored with different content (seq ",
+            it->second.seq, "); events are immutable"));
+      }
+      continue;
+    }
+    const uint64_t s = seq++;
+    std::string ekey = EventKey(e.time, s);
+    wb.Put(cf(kEvents), ekey, EventValue(e));
+    wb.Put(cf(kEventSeq), ekey.substr(8), ekey.substr(0, 8));
+    EventIdValue idv{s, e.time, hashes[i]};
+    wb.Put(cf(kEventIds), id_keys[i], EncodeEventId(idv));
+    known.emplace(id_keys[i], idv);
+    ++counts[CountKey(e.time, e.type, e.tenant)];
+    result.seqs[i] = s;
+    ++result.accepted;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!status[i].ok()) result.rejected.push_back({i, std::move(status[i])});
+  }
+  if (result.accepted == 0) return result;
+
+  for (const auto& [key, count] : counts) {
+    std::string v;
+    codec::PutU64BE(&v, count);
+    wb.Merge(cf(kEventCounts), key, v);
+  }
+  std::string meta;
+  codec::PutU64BE(&meta, seq);
+  wb.Put(cf(kDefault), "next_seq", meta);
+  RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
+  next_seq_ = seq;
+  max_seq_.store(seq - 1);
+  return result;
+}
+
+absl::StatusOr<std::optional<Event>> RocksStore::Get(std::string_view type,
+                                                     std::string_view id) {
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  SnapshotHolder holder{db_.get(), snap};
+  RETRO_ASSIGN_OR_RETURN(std::optional<std::string> idv,
+                         GetRaw(kEventIds, EventIdKey(type, id), snap));
+  if (!idv) return std::nullopt;
+  EventIdValue v;
+  if (!ParseEventId(*idv, &v)) {
+    return absl::DataLossError("malformed event id entry");
+  }
+  RETRO_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                         GetRaw(kEvents, EventKey(v.time, v.seq), snap));
+  if (!value) return std::nullopt;  // dropped by retention meanwhile
+  EventView view;
+  if (!ParseEventValue(*value, &view)) {
+    return absl::DataLossError("malformed event");
+  }
+  view.time = v.time;
+  view.seq = v.seq;
+  return view.ToEvent();
+}
+
+absl::Status RocksStore::VisitEventsAt(const EventFilter& filter,
+                                       std::string_view cursor, size_t limit,
+                                       const rocksdb::Snapshot* snapshot,
+                                       const EventVisitor& visit,
+                                       std::string* next) {
+  next->clear();
+  RETRO_RETURN_IF_ERROR(CheckRetention(filter.from));
+  std::string lower = EventKey(std::max(filter.from, OldestRetained()), 0);
+  if (!cursor.empty()) {
+    RETRO_ASSIGN_OR_RETURN(std::string after, DecodeCursor(cursor, 16));
+    if (after >= lower) lower = codec::Successor(after);
+  }
+  std::string upper = EventKey(filter.to, 0);
+  if (lower >= upper) return absl::OkStatus();
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+  size_t visited = 0;
+  std::string last;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    EventView view;
+    if (!ParseEventKey(key, &view.time, &view.seq) ||
+        !ParseEventValue({it->value().data(), it->value().size()}, &view)) {
+      return absl::DataLossError("malformed event");
+    }
+    if (filter.max_seq != 0 && view.seq > filter.max_seq) continue;
+    if (!Matches(filter.types, view.type) ||
+        !Matches(filter.tenants, view.tenant)) {
+      continue;
+    }
+    if (limit != 0 && visited == limit) {
+      *next = EncodeCursor(last);  // more remain
+      return absl::OkStatus();
+    }
+    ++visited;
+    last.assign(key);
+    if (!visit(view)) {
+      *next = EncodeCursor(last);
+      return absl::OkStatus();
+    }
+  }
+  return FromRocks(it->status(), "scanning events");
+}
+
+absl::StatusOr<std::string> RocksStore::Visit(const EventFilter& filter,
+                                              std::string_view cursor,
+                                              size_t limit,
+                                              const EventVisitor& visit) {
+  std::string next;
+  RETRO_RETURN_IF_ERROR(
+      VisitEventsAt(filter, cursor, limit, nullptr, visit, &next));
+  return next;
+}
+
+absl::StatusOr<EventPage> RocksStore::Scan(const EventFilter& filter,
+                                           std::string_view cursor,
+                                           size_t limit) {
+  if (limit == 0) return absl::InvalidArgumentError("limit must be positive");
+  EventPage page;
+  RETRO_RETURN_IF_ERROR(VisitEventsAt(
+      filter, cursor, limit, nullptr,
+      [&](const EventView& v) {
+        page.events.push_back(v.ToEvent());
+        return true;
+      },
+      &page.next_cursor));
+  return page;
+}
+
+absl::StatusOr<std::vector<Event>> RocksStore::ScanSeq(uint64_t after_seq,
+                                                       uint64_t max_seq,
+                                                       size_t limit) {
+  if (limit == 0) return absl::InvalidArgumentError("limit must be positive");
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  SnapshotHolder holder{db_.get(), snap};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::vector<std::string> keys;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEventSeq)));
+    std::string start;
+    codec::PutU64BE(&start, after_seq + 1);
+    for (it->Seek(start); it->Valid() && keys.size() < limit; it->Next()) {
+      std::string_view k(it->key().data(), it->key().size());
+      uint64_t seq;
+      if (!codec::GetU64BE(&k, &seq) || it->value().size() != 8) {
+        return absl::DataLossError("malformed event_seq entry");
+      }
+      if (max_seq != 0 && seq > max_seq) break;
+      std::string ekey(it->value().data(), 8);
+      codec::PutU64BE(&ekey, seq);
+      keys.push_back(std::move(ekey));
+    }
+    RETRO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning event_seq"));
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf(kEvents));
+  std::vector<std::string> values;
+  std::vector<rocksdb::Status> got = db_->MultiGet(ro, cfs, slices, &values);
+  std::vector<Event> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (got[i].IsNotFound()) continue;  // dropped by retention
+    RETRO_RETURN_IF_ERROR(FromRocks(got[i], "reading events"));
+    EventView view;
+    if (!ParseEventKey(keys[i], &view.time, &view.seq) ||
+        !ParseEventValue(values[i], &view)) {
+      return absl::DataLossError("malformed event");
+    }
+    out.push_back(view.ToEvent());
+  }
+  return out;
+}
+
+absl::StatusOr<EventTotals> RocksStore::Count(const EventFilter& filter) {
+  RETRO_RETURN_IF_ERROR(CheckRetention(filter.from));
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  SnapshotHolder holder{db_.get(), snap};
+  EventTotals totals;
+  RETRO_ASSIGN_OR_RETURN(std::optional<std::string> next_seq,
+                         GetRaw(kDefault, "next_seq", snap));
+  if (next_seq) {
+    std::string_view in = *next_seq;
+    uint64_t v = 0;
+    if (!codec::GetU64BE(&in, &v)) {
+      return absl::DataLossError("malformed meta value next_seq");
+    }
+    totals.cutoff_seq = v - 1;
+  }
+  const absl::Time from = std::max(filter.from, OldestRetained());
+  const absl::Time to = filter.to;
+  if (from >= to || totals.cutoff_seq == 0) return totals;
+
+  auto scan = [&](absl::Time a, absl::Time b) -> absl::Status {
+    EventFilter f = filter;
+    f.from = a;
+    f.to = b;
+    f.max_seq = totals.cutoff_seq;
+    std::string unused;
+    return VisitEventsAt(
+        f, "", 0, snap,
+        [&](const EventView&) {
+          ++totals.total;
+          return true;
+        },
+        &unused);
+  };
+  int64_t first = codec::HourIndex(from);
+  int64_t last = codec::HourIndex(to);  // the hour containing `to`
+  bool head_partial = codec::HourStart(first) < from;
+  bool tail_partial = codec::HourStart(last) < to;
+  if (first == last) {
+    RETRO_RETURN_IF_ERROR(scan(from, to));
+    return totals;
+  }
+  int64_t full_begin = first, full_end = last;  // [begin, end) whole hours
+  if (head_partial) {
+    RETRO_RETURN_IF_ERROR(scan(from, codec::HourStart(first + 1)));
+    ++full_begin;
+  }
+  if (tail_partial) {
+    RETRO_RETURN_IF_ERROR(scan(codec::HourStart(last), to));
+  }
+  if (full_begin >= full_end) return totals;
+  std::string lower, upper;
+  codec::PutHour(&lower, codec::HourStart(full_begin));
+  codec::PutHour(&upper, codec::HourStart(full_end));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEventCounts)));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    int64_t hour;
+    std::string type, tenant;
+    std::string_view value(it->value().data(), it->value().size());
+    uint64_t count;
+    if (!ParseCountKey({it->key().data(), it->key().size()}, &hour, &type,
+                       &tenant) ||
+        !codec::GetU64BE(&value, &count)) {
+      return absl::DataLossError("malformed event count");
+    }
+    if (Matches(filter.types, type) && Matches(filter.tenants, tenant)) {
+      totals.total += count;
+    }
+  }
+  RETRO_RETURN_IF_ERROR(FromRocks(it->status(), "reading event counts"));
+  return totals;
+}
+
+absl::StatusOr<std::vector<HourCount>> RocksStore::HourlyCounts(
+    const EventFilter& filter) {
+  RETRO_RETURN_IF_ERROR(CheckRetention(filter.from));
+  const absl::Time from = std::max(filter.from, OldestRetained());
+  std::string lower;
+  codec::PutHour(&lower, from);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kEventCounts)));
+  std::vector<HourCount> out;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    HourCount hc;
+    int64_t hour;
+    std::string_view value(it->value().data(), it->value().size());
+    if (!ParseCountKey({it->key().data(), it->key().size()}, &hour, &hc.type,
+                       &hc.tenant) ||
+        !codec::GetU64BE(&value, &hc.count)) {
+      return absl::DataLossError("malformed event count");
+    }
+    hc.hour = codec::HourStart(hour);
+    if (hc.hour >= filter.to) break;
+    if (Matches(filter.types, hc.type) && Matches(filter.tenants, hc.tenant)) {
+      out.push_back(std::move(hc));
+    }
+  }
+  RETRO_RETURN_IF_ERROR(FromRocks(it->status(), "reading event counts"));
+  return out;
+}
+
+absl::StatusOr<RetentionResult> RocksStore::ApplyRetention(absl::Time now) {
+  const absl::Time wanted =
+      codec::DayStart(now) - absl::Hours(24 * (options_.retention_days - 1));
+  {
+    absl::MutexLock lock(&events_mu_);
+    if (wanted > OldestRetained()) {
+      std::string v;
+      codec::PutTime(&v, wanted);
+      rocksdb::WriteBatch wb;
+      wb.Put(cf(kDefault), "retention_floor", v);
+      RETRO_RETURN_IF_ERROR(Write(&wb, true, "setting the retention floor"));
+      retention_floor_ns_.store(codec::TimeNanos(wanted));
+    }
+  }
+  RetentionResult result;
+  result.oldest_retained = OldestRetained();
+  // Appends below the floor are refused from here on, so the range below it
+  // only shrinks. Drop its index entries, then the range itself.
+  const std::string end = EventKey(result.oldest_retained, 0);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &end_slice;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kEvents)));
+  rocksdb::WriteBatch wb;
+  size_t in_batch = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    EventView view;
+    if (!ParseEventKey(key, &view.time, &view.seq) ||
+        !ParseEventValue({it->value().data(), it->value().size()}, &view)) {
+      return absl::DataLossError("malformed event");
+    }
+    wb.Delete(cf(kEventSeq), rocksdb::Slice(key.data() + 8, 8));
+    wb.Delete(cf(kEventIds), EventIdKey(view.type, view.id));
+    ++result.events_dropped;
+    if (++in_batch == kRetentionChunk) {
+      RETRO_RETURN_IF_ERROR(Write(&wb, false, "dropping old events"));
+      wb.Clear();
+      in_batch = 0;
+    }
+  }
+  RETRO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning old events"));
+  if (in_batch > 0) {
+    RETRO_RETURN_IF_ERROR(Write(&wb, false, "dropping old events"));
+  }
+  std::string count_end;
+  codec::PutHour(&count_end, result.oldest_retained);
+  wb.Clear();
+  wb.DeleteRange(cf(kEvents), "", end);
+  wb.DeleteRange(cf(kEventCounts), "", count_end);
+  RETRO_RETURN_IF_ERROR(Write(&wb, true, "dropping old days"));
+  return result;
+}
+
+}  // namespace retro::store::rocks
