@@ -37,6 +37,7 @@ struct Options {
   std::string ratchet;
   bool update_ratchet = false;
   bool require_full = false;
+  bool help = false;
 };
 
 enum class Outcome { kPass, kFail, kSkip };
@@ -279,6 +280,8 @@ bool ParseArgs(int argc, char** argv, Options* options) {
       if (!value(&options->ratchet)) return false;
     } else if (arg == "--verbose" || arg == "-v") {
       options->verbose = true;
+    } else if (arg == "--help" || arg == "-h") {
+      options->help = true;
     } else if (arg == "--update-ratchet") {
       options->update_ratchet = true;
     } else if (arg == "--require-full") {
@@ -311,6 +314,10 @@ std::string DefaultDir() {
 int Main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) return Usage(argv[0]);
+  if (options.help) {
+    Usage(argv[0]);
+    return 0;
+  }
   if (options.dir.empty()) options.dir = DefaultDir();
 
   std::vector<std::filesystem::path> paths;
@@ -406,6 +413,14 @@ int Main(int argc, char** argv) {
     problems.insert(problems.end(), full.begin(), full.end());
   }
   for (const std::string& p : problems) std::printf("RATCHET: %s\n", p.c_str());
+  for (const auto& [name, c] : current) {
+    auto it = ratchet->min_passed.find(name);
+    if (it != ratchet->min_passed.end() && c.passed > it->second) {
+      std::printf("note: %s passes %d, more than the %d recorded; raise the "
+                  "ratchet with --update-ratchet\n",
+                  name.c_str(), c.passed, it->second);
+    }
+  }
   return problems.empty() ? 0 : 1;
 }
 

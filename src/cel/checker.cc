@@ -37,6 +37,8 @@ constexpr std::string_view kIndexPrefix = "@index";
 struct Builtins {
   Overload conditional;
   Overload not_strictly_false;
+  Overload map_insert_entry;  // cel.@mapInsert(map, key, value)
+  Overload map_insert_map;    // cel.@mapInsert(map, map)
 
   Builtins() {
     conditional.id = "conditional";
@@ -47,6 +49,15 @@ struct Builtins {
     not_strictly_false.name = "@not_strictly_false";
     not_strictly_false.params = {Type::Bool()};
     not_strictly_false.result = Type::Bool();
+    const Type map = Type::Map(Type::Param("K"), Type::Param("V"));
+    map_insert_entry.id = "map_insert_key_value";
+    map_insert_entry.name = "cel.@mapInsert";
+    map_insert_entry.params = {map, Type::Param("K"), Type::Param("V")};
+    map_insert_entry.result = map;
+    map_insert_map.id = "map_insert_map";
+    map_insert_map.name = "cel.@mapInsert";
+    map_insert_map.params = {map, map};
+    map_insert_map.result = map;
   }
 };
 
@@ -344,6 +355,11 @@ void Checker::VisitCall(const Expr& e) {
   if (fn_name.empty()) fn_name = target != nullptr ? name : FindFunction(name);
   if (fn_name.empty() && name == "@not_strictly_false") {
     const Overload* ov[] = {&builtins.not_strictly_false};
+    return ResolveOverload(e, name, ov, false, arg_types);
+  }
+  if (fn_name.empty() && name == "cel.@mapInsert") {
+    const Overload* ov[] = {&builtins.map_insert_entry,
+                            &builtins.map_insert_map};
     return ResolveOverload(e, name, ov, false, arg_types);
   }
   std::span<const Overload* const> overloads =

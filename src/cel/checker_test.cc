@@ -1,5 +1,8 @@
 #include "cel/checker.h"
 
+#include "cel/library.h"
+#include "cel/parser.h"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -521,3 +524,38 @@ TEST_F(CheckerTest, ComprehensionRangeMustBeIterable) {
 
 }  // namespace
 }  // namespace retro::cel
+
+// --- Against the parser and the real libraries ------------------------------
+
+class CheckerLibraryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(RegisterAllLibraries(registry_).ok()); }
+
+  CheckResult Run(std::string_view text, std::vector<VariableDecl> vars = {},
+                  std::string container = "") {
+    Source source{std::string(text)};
+    ParseResult parsed = Parse(source);
+    EXPECT_TRUE(parsed.ok()) << FormatDiagnostics(source, parsed.diagnostics);
+    parsed_ = std::move(parsed.parsed);
+    CheckOptions options;
+    options.container = std::move(container);
+    return Check(parsed_, vars, registry_, options);
+  }
+
+  std::string TypeOf(std::string_view text,
+                     std::vector<VariableDecl> vars = {}) {
+    CheckResult r = Run(text, std::move(vars));
+    std::string out;
+    for (const Diagnostic& d : r.diagnostics) out += "ERROR: " + d.message + "\n";
+    auto it = r.types.find(parsed_.expr->id);
+    return out + (it == r.types.end() ? "<none>" : it->second.DebugString());
+  }
+
+  FunctionRegistry registry_;
+  ParsedExpr parsed_;
+};
+
+TEST_F(CheckerLibraryTest, DeducesTypes) {
+  EXPECT_EQ(TypeOf("[optional.none(), optional.of(1)]"),
+            "list(optional_type(int))");
+}

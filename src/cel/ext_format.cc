@@ -45,7 +45,8 @@ void AppendDuration(std::string* out, const Value& v) {
     secs += 1;
     nanos -= 1'000'000'000;
   }
-  AppendDouble(out, static_cast<double>(secs) + static_cast<double>(nanos) / 1e9);
+  AppendDouble(out,
+               static_cast<double>(secs) + static_cast<double>(nanos) / 1e9);
   out->push_back('s');
 }
 
@@ -75,8 +76,9 @@ ClauseError FormatMap(std::string* out, const Value& v, int depth) {
     }
     entries.emplace_back(std::move(key), std::move(val));
   }
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(
+      entries.begin(), entries.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   out->push_back('{');
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out->append(", ");
@@ -90,16 +92,36 @@ ClauseError FormatMap(std::string* out, const Value& v, int depth) {
 ClauseError FormatString(std::string* out, const Value& v, int depth) {
   if (depth > 100) return "value nested too deeply to format";
   switch (v.kind()) {
-    case Kind::kNull: out->append("null"); return {};
-    case Kind::kBool: out->append(v.bool_value() ? "true" : "false"); return {};
-    case Kind::kInt: absl::StrAppend(out, v.int_value()); return {};
-    case Kind::kUint: absl::StrAppend(out, v.uint_value()); return {};
-    case Kind::kDouble: AppendDouble(out, v.double_value()); return {};
-    case Kind::kString: out->append(v.string_value()); return {};
-    case Kind::kBytes: out->append(v.bytes_value()); return {};
-    case Kind::kTimestamp: AppendTimestamp(out, v); return {};
-    case Kind::kDuration: AppendDuration(out, v); return {};
-    case Kind::kType: out->append(v.type_name()); return {};
+    case Kind::kNull:
+      out->append("null");
+      return {};
+    case Kind::kBool:
+      out->append(v.bool_value() ? "true" : "false");
+      return {};
+    case Kind::kInt:
+      absl::StrAppend(out, v.int_value());
+      return {};
+    case Kind::kUint:
+      absl::StrAppend(out, v.uint_value());
+      return {};
+    case Kind::kDouble:
+      AppendDouble(out, v.double_value());
+      return {};
+    case Kind::kString:
+      out->append(v.string_value());
+      return {};
+    case Kind::kBytes:
+      out->append(v.bytes_value());
+      return {};
+    case Kind::kTimestamp:
+      AppendTimestamp(out, v);
+      return {};
+    case Kind::kDuration:
+      AppendDuration(out, v);
+      return {};
+    case Kind::kType:
+      out->append(v.type_name());
+      return {};
     case Kind::kList: {
       out->push_back('[');
       bool first = true;
@@ -113,7 +135,8 @@ ClauseError FormatString(std::string* out, const Value& v, int depth) {
       out->push_back(']');
       return {};
     }
-    case Kind::kMap: return FormatMap(out, v, depth);
+    case Kind::kMap:
+      return FormatMap(out, v, depth);
     case Kind::kOptional:
     case Kind::kOpaque:
     case Kind::kError:
@@ -126,8 +149,8 @@ ClauseError FormatString(std::string* out, const Value& v, int depth) {
 }
 
 // Go's strconv.FormatInt(v, base) / %x: a sign, then the magnitude.
-void AppendInBase(std::string* out, bool negative, uint64_t magnitude,
-                  int base, bool upper) {
+void AppendInBase(std::string* out, bool negative, uint64_t magnitude, int base,
+                  bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   char buf[65];
   int n = 0;
@@ -143,7 +166,8 @@ void AppendInBase(std::string* out, bool negative, uint64_t magnitude,
 bool AppendInteger(std::string* out, const Value& v, int base, bool upper) {
   if (v.kind() == Kind::kInt) {
     int64_t i = v.int_value();
-    uint64_t mag = i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
+    uint64_t mag =
+        i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
     AppendInBase(out, i < 0, mag, base, upper);
     return true;
   }
@@ -156,10 +180,17 @@ bool AppendInteger(std::string* out, const Value& v, int base, bool upper) {
 
 bool AsDouble(const Value& v, double* d) {
   switch (v.kind()) {
-    case Kind::kInt: *d = static_cast<double>(v.int_value()); return true;
-    case Kind::kUint: *d = static_cast<double>(v.uint_value()); return true;
-    case Kind::kDouble: *d = v.double_value(); return true;
-    default: return false;
+    case Kind::kInt:
+      *d = static_cast<double>(v.int_value());
+      return true;
+    case Kind::kUint:
+      *d = static_cast<double>(v.uint_value());
+      return true;
+    case Kind::kDouble:
+      *d = v.double_value();
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -235,7 +266,13 @@ ClauseError FormatClause(std::string* out, char verb, int precision,
 
 bool IsVerb(char c) {
   switch (c) {
-    case 's': case 'd': case 'f': case 'e': case 'b': case 'o': case 'x':
+    case 's':
+    case 'd':
+    case 'f':
+    case 'e':
+    case 'b':
+    case 'o':
+    case 'x':
     case 'X':
       return true;
     default:

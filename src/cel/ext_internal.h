@@ -24,8 +24,8 @@ namespace retro::cel::ext {
 // library's Register function reads as a table:
 //
 //   LibraryBuilder b(registry);
-//   b.Global("math_ceil_double", "math.ceil", {Type::Double()}, Type::Double(), Ceil);
-//   return b.status();
+//   b.Global("math_ceil_double", "math.ceil", {Type::Double()}, Type::Double(),
+//   Ceil); return b.status();
 class LibraryBuilder {
  public:
   explicit LibraryBuilder(FunctionRegistry& registry) : registry_(registry) {}

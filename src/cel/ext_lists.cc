@@ -37,8 +37,8 @@ Value Slice(EvalContext& ctx, std::span<const Value> args) {
         start, end);
   }
   if (end > static_cast<int64_t>(list.size())) {
-    return ctx.Errorf(
-        "cannot slice(%d, %d), list is length %d", start, end, list.size());
+    return ctx.Errorf("cannot slice(%d, %d), list is length %d", start, end,
+                      list.size());
   }
   // A view into the receiver: lists are immutable.
   return Value::List(list.data() + start, static_cast<uint32_t>(end - start));
@@ -106,8 +106,13 @@ Value Distinct(EvalContext& ctx, std::span<const Value> args) {
 
 bool Orderable(Kind k) {
   switch (k) {
-    case Kind::kBool: case Kind::kInt: case Kind::kUint: case Kind::kDouble:
-    case Kind::kString: case Kind::kBytes: case Kind::kTimestamp:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kUint:
+    case Kind::kDouble:
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kTimestamp:
     case Kind::kDuration:
       return true;
     default:
@@ -125,9 +130,10 @@ std::optional<Value> CheckSortable(EvalContext& ctx,
                         k.TypeName());
     }
     if (k.kind() != keys[0].kind()) {
-      return ctx.Errorf("sort: list elements must have the same type, got '%s' "
-                        "and '%s'",
-                        keys[0].TypeName(), k.TypeName());
+      return ctx.Errorf(
+          "sort: list elements must have the same type, got '%s' "
+          "and '%s'",
+          keys[0].TypeName(), k.TypeName());
     }
   }
   return std::nullopt;

@@ -101,9 +101,9 @@ Value SignUint(EvalContext&, std::span<const Value> args) {
 
 template <typename Op>
 Value BitInt(EvalContext&, std::span<const Value> args) {
-  return Value::Int(static_cast<int64_t>(
-      Op()(static_cast<uint64_t>(args[0].int_value()),
-           static_cast<uint64_t>(args[1].int_value()))));
+  return Value::Int(
+      static_cast<int64_t>(Op()(static_cast<uint64_t>(args[0].int_value()),
+                                static_cast<uint64_t>(args[1].int_value()))));
 }
 
 template <typename Op>
@@ -143,7 +143,8 @@ Value Sqrt(EvalContext&, std::span<const Value> args) {
 
 void RegisterMinMax(LibraryBuilder& b, const std::string& name,
                     FunctionImpl impl) {
-  const std::string id = name == "math.greatest" ? "math_greatest" : "math_least";
+  const std::string id =
+      name == "math.greatest" ? "math_greatest" : "math_least";
   const Type kNumbers[] = {Type::Int(), Type::Uint(), Type::Double()};
   const char* kNames[] = {"int", "uint", "double"};
   for (int i = 0; i < 3; ++i) {

@@ -40,7 +40,8 @@ std::string AddressString(const Address& a) {
                            a.bytes[3]);
   }
   uint16_t groups[8];
-  for (int i = 0; i < 8; ++i) groups[i] = (a.bytes[2 * i] << 8) | a.bytes[2 * i + 1];
+  for (int i = 0; i < 8; ++i)
+    groups[i] = (a.bytes[2 * i] << 8) | a.bytes[2 * i + 1];
   // RFC 5952: compress the first longest run of two or more zero groups.
   int best_start = -1, best_len = 0;
   for (int i = 0; i < 8;) {
@@ -198,7 +199,8 @@ bool ParseIPv6(std::string_view s, uint8_t out[16], bool* dotted) {
 }
 
 bool IsMapped4(const uint8_t b[16]) {
-  static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0,    0,
+                                          0, 0, 0, 0, 0xff, 0xff};
   return std::memcmp(b, kPrefix, 12) == 0;
 }
 
@@ -206,7 +208,8 @@ bool IsMapped4(const uint8_t b[16]) {
 // message about `what` (the text as written).
 bool ParseAddress(std::string_view s, Address* out, std::string* error) {
   if (s.find('%') != std::string_view::npos) {
-    *error = absl::StrCat("IP Address '", base::AV(s), "' with zone value is not allowed");
+    *error = absl::StrCat("IP Address '", base::AV(s),
+                          "' with zone value is not allowed");
     return false;
   }
   out->bytes.fill(0);
@@ -242,7 +245,8 @@ bool ParseCIDR(std::string_view s, Address* addr, int* bits,
                std::string* error) {
   size_t slash = s.rfind('/');
   if (s.find('%') != std::string_view::npos) {
-    *error = absl::StrCat("CIDR '", base::AV(s), "' with zone value is not allowed");
+    *error =
+        absl::StrCat("CIDR '", base::AV(s), "' with zone value is not allowed");
     return false;
   }
   auto parse_error = [&] {
@@ -283,7 +287,8 @@ bool ParseCIDR(std::string_view s, Address* addr, int* bits,
   return true;
 }
 
-// --- predicates (Go's netip.Addr methods) --------------------------------------
+// --- predicates (Go's netip.Addr methods)
+// --------------------------------------
 
 bool IsUnspecified(const Address& a) {
   for (int i = 0; i < (a.v4 ? 4 : 16); ++i) {
@@ -352,7 +357,8 @@ bool ContainsCIDR(const CIDRValue& c, const Address& addr, int bits) {
          PrefixMatches(c.addr(), addr, c.bits());
 }
 
-// --- functions -------------------------------------------------------------------
+// --- functions
+// -------------------------------------------------------------------
 
 const IPValue& AsIP(const Value& v) {
   return static_cast<const IPValue&>(v.opaque());
@@ -368,7 +374,8 @@ Value NewIP(EvalContext& ctx, const Address& a) {
 Value IP(EvalContext& ctx, std::span<const Value> args) {
   Address a;
   std::string error;
-  if (!ParseAddress(args[0].string_value(), &a, &error)) return ctx.Error(error);
+  if (!ParseAddress(args[0].string_value(), &a, &error))
+    return ctx.Error(error);
   return NewIP(ctx, a);
 }
 
@@ -427,7 +434,8 @@ Value CIDRContainsIP(EvalContext&, std::span<const Value> args) {
 Value CIDRContainsIPString(EvalContext& ctx, std::span<const Value> args) {
   Address a;
   std::string error;
-  if (!ParseAddress(args[1].string_value(), &a, &error)) return ctx.Error(error);
+  if (!ParseAddress(args[1].string_value(), &a, &error))
+    return ctx.Error(error);
   return Value::Bool(ContainsIP(AsCIDR(args[0]), a));
 }
 

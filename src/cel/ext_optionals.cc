@@ -18,15 +18,24 @@ namespace {
 // b"", [], {}, a zero duration, the Unix epoch).
 bool IsZeroValue(const Value& v) {
   switch (v.kind()) {
-    case Kind::kNull: return true;
-    case Kind::kBool: return !v.bool_value();
-    case Kind::kInt: return v.int_value() == 0;
-    case Kind::kUint: return v.uint_value() == 0;
-    case Kind::kDouble: return v.double_value() == 0;
-    case Kind::kString: return v.string_value().empty();
-    case Kind::kBytes: return v.bytes_value().empty();
-    case Kind::kList: return v.list().empty();
-    case Kind::kMap: return v.map().size == 0;
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return !v.bool_value();
+    case Kind::kInt:
+      return v.int_value() == 0;
+    case Kind::kUint:
+      return v.uint_value() == 0;
+    case Kind::kDouble:
+      return v.double_value() == 0;
+    case Kind::kString:
+      return v.string_value().empty();
+    case Kind::kBytes:
+      return v.bytes_value().empty();
+    case Kind::kList:
+      return v.list().empty();
+    case Kind::kMap:
+      return v.map().size == 0;
     case Kind::kTimestamp:
     case Kind::kDuration:
       return v.seconds() == 0 && v.nanos() == 0;
@@ -106,8 +115,11 @@ Value OptIndex(EvalContext& ctx, std::string_view name,
     }
     case Kind::kMap: {
       switch (key.kind()) {
-        case Kind::kBool: case Kind::kInt: case Kind::kUint:
-        case Kind::kString: case Kind::kDouble:
+        case Kind::kBool:
+        case Kind::kInt:
+        case Kind::kUint:
+        case Kind::kString:
+        case Kind::kDouble:
           break;
         default:
           return ctx.Errorf("unsupported map key type '%s'", key.TypeName());
@@ -172,8 +184,7 @@ absl::Status Register(FunctionRegistry& registry) {
   b.Global("optional_of", "optional.of", {t}, opt_t, Of);
   b.Global("optional_ofNonZeroValue", "optional.ofNonZeroValue", {t}, opt_t,
            OfNonZeroValue);
-  b.Global("optional_none", "optional.none", {}, Type::Optional(Type::Dyn()),
-           None);
+  b.Global("optional_none", "optional.none", {}, opt_t, None);
   b.Member("optional_hasValue", "hasValue", {opt_t}, Type::Bool(), HasValue);
   b.Member("optional_value", "value", {opt_t}, t, GetValue);
   b.Member("optional_or_optional", "or", {opt_t, opt_t}, opt_t, Or);
@@ -193,8 +204,8 @@ absl::Status Register(FunctionRegistry& registry) {
            opt_v, IndexOptional);
   b.Global("optional_map_index_value", "_[_]", {Type::Optional(map_kv), k},
            opt_v, IndexOptional);
-  b.Global("optional_unwrap_list", "optional.unwrap",
-           {Type::List(opt_t)}, Type::List(t), Unwrap);
+  b.Global("optional_unwrap_list", "optional.unwrap", {Type::List(opt_t)},
+           Type::List(t), Unwrap);
   b.Member("optional_unwrapOpt_list", "unwrapOpt", {Type::List(opt_t)},
            Type::List(t), Unwrap);
   return b.status();

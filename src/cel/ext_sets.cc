@@ -24,7 +24,8 @@ bool ContainsAll(std::span<const Value> a, std::span<const Value> b) {
 }
 
 // The comparisons are quadratic; charge them to the cost budget.
-std::optional<Value> ChargePairs(EvalContext& ctx, std::span<const Value> args) {
+std::optional<Value> ChargePairs(EvalContext& ctx,
+                                 std::span<const Value> args) {
   int64_t pairs = static_cast<int64_t>(args[0].list().size()) *
                   static_cast<int64_t>(args[1].list().size());
   if (!ctx.Charge(pairs)) {

@@ -396,9 +396,20 @@ Value SubstringRange(EvalContext& ctx, std::span<const Value> args) {
 // Zl, Zp.
 bool IsUnicodeSpace(char32_t c) {
   switch (c) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200A;
@@ -417,7 +428,8 @@ Value Trim(EvalContext& ctx, std::span<const Value> args) {
   while (end > begin) {
     // Step back to the start of the last code point.
     size_t start = end - 1;
-    while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80 &&
+    while (start > begin &&
+           (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80 &&
            end - start < 4) {
       --start;
     }
@@ -482,16 +494,35 @@ Value Quote(EvalContext& ctx, std::span<const Value> args) {
   while (i < s.size()) {
     char32_t c = DecodeUtf8(s, &i);
     switch (c) {
-      case '\a': out.append("\\a"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\v': out.append("\\v"); break;
-      case '\\': out.append("\\\\"); break;
-      case '"': out.append("\\\""); break;
-      default: AppendUtf8(&out, c);
+      case '\a':
+        out.append("\\a");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\v':
+        out.append("\\v");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '"':
+        out.append("\\\"");
+        break;
+      default:
+        AppendUtf8(&out, c);
     }
   }
   out.push_back('"');

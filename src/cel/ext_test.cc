@@ -82,7 +82,8 @@ bool Bool(const Value& v) {
   return v.bool_value();
 }
 
-// --- strings -------------------------------------------------------------------
+// --- strings
+// -------------------------------------------------------------------
 
 TEST(StringsExtTest, CharAtCountsCodePoints) {
   Ext e;
@@ -113,7 +114,8 @@ TEST(StringsExtTest, LastIndexOfSearchesBackwardsFromOffset) {
   EXPECT_EQ(Int(e.Member("lastIndexOf", {S("ta©o©αT"), S("©α"), I(4)})), 4);
   EXPECT_EQ(Int(e.Member("lastIndexOf", {S("bananananana"), S("nana"), I(7)})),
             6);
-  EXPECT_TRUE(e.Member("lastIndexOf", {S("tacocat"), S("a"), I(-1)}).is_error());
+  EXPECT_TRUE(
+      e.Member("lastIndexOf", {S("tacocat"), S("a"), I(-1)}).is_error());
 }
 
 TEST(StringsExtTest, SubstringCountsCodePoints) {
@@ -129,8 +131,8 @@ TEST(StringsExtTest, SubstringCountsCodePoints) {
 
 TEST(StringsExtTest, ReplaceHonoursCountAndEmptyPattern) {
   Ext e;
-  EXPECT_EQ(Str(e.Member("replace", {S("{0} days {0} hours"), S("{0}"),
-                                     S("2"), I(1)})),
+  EXPECT_EQ(Str(e.Member("replace",
+                         {S("{0} days {0} hours"), S("{0}"), S("2"), I(1)})),
             "2 days {0} hours");
   EXPECT_EQ(Str(e.Member("replace", {S("ab"), S(""), S("-")})), "-a-b-");
   EXPECT_EQ(Str(e.Member("replace", {S("aaa"), S("a"), S("b"), I(-1)})), "bbb");
@@ -169,7 +171,8 @@ TEST(StringsExtTest, CaseJoinReverseQuote) {
             "\"a\\\"b\\\\c\\n\\a\"");
 }
 
-// --- format --------------------------------------------------------------------
+// --- format
+// --------------------------------------------------------------------
 
 std::string Format(Ext& e, std::string_view fmt, std::vector<Value> args) {
   Value r = e.Member("format", {S(fmt), e.List(std::move(args))});
@@ -199,11 +202,14 @@ TEST(FormatExtTest, FormatsEachClause) {
 
 TEST(FormatExtTest, FormatsListsAndSortedMaps) {
   Ext e;
-  EXPECT_EQ(Format(e, "%s", {e.List({S("abc"), D(3.14), Value::Null(),
-                                     e.List({I(9), I(8)})})}),
-            "[abc, 3.14, null, [9, 8]]");
-  EXPECT_EQ(Format(e, "%s", {e.Map({S("strKey"), I(6), Value::Bool(true)},
-                                   {S("x"), Value::Duration(422, 0), I(42)})}),
+  EXPECT_EQ(
+      Format(
+          e, "%s",
+          {e.List({S("abc"), D(3.14), Value::Null(), e.List({I(9), I(8)})})}),
+      "[abc, 3.14, null, [9, 8]]");
+  EXPECT_EQ(Format(e, "%s",
+                   {e.Map({S("strKey"), I(6), Value::Bool(true)},
+                          {S("x"), Value::Duration(422, 0), I(42)})}),
             "{6: 422s, strKey: x, true: 42}");
 }
 
@@ -219,12 +225,13 @@ TEST(FormatExtTest, ReportsBadClausesAndArguments) {
             std::string::npos);
 }
 
-// --- math ----------------------------------------------------------------------
+// --- math
+// ----------------------------------------------------------------------
 
 TEST(MathExtTest, GreatestAndLeastCompareMixedNumbersExactly) {
   Ext e;
-  Value g = e.Call("math.greatest", {D(5.4), I(10), U(3), D(-5.0),
-                                     I(INT64_MAX)});
+  Value g =
+      e.Call("math.greatest", {D(5.4), I(10), U(3), D(-5.0), I(INT64_MAX)});
   ASSERT_EQ(g.kind(), Kind::kInt);
   EXPECT_EQ(g.int_value(), INT64_MAX);
   Value l = e.Call("math.least", {e.List({D(5.4), U(10), U(3), U(1), D(3.5)})});
@@ -262,7 +269,8 @@ TEST(MathExtTest, BitOperations) {
   EXPECT_TRUE(e.Call("math.bitAnd", {U(2), S("")}).is_error());
 }
 
-// --- encoders --------------------------------------------------------------------
+// --- encoders
+// --------------------------------------------------------------------
 
 TEST(EncodersExtTest, Base64RoundTripsAndAcceptsMissingPadding) {
   Ext e;
@@ -274,7 +282,8 @@ TEST(EncodersExtTest, Base64RoundTripsAndAcceptsMissingPadding) {
   EXPECT_TRUE(e.Call("base64.decode", {S("a")}).is_error());
 }
 
-// --- lists and sets -------------------------------------------------------------
+// --- lists and sets
+// -------------------------------------------------------------
 
 TEST(ListsExtTest, SliceFlattenSortDistinct) {
   Ext e;
@@ -298,13 +307,14 @@ TEST(SetsExtTest, ContainsEquivalentIntersectsUseCelEquality) {
   Value a = e.List({I(1), I(2), I(3)});
   EXPECT_TRUE(Bool(e.Call("sets.contains", {a, e.List({D(1.0), U(2)})})));
   EXPECT_FALSE(Bool(e.Call("sets.contains", {a, e.List({I(4)})})));
-  EXPECT_TRUE(Bool(e.Call("sets.equivalent",
-                          {a, e.List({I(3), I(2), I(1), I(1)})})));
+  EXPECT_TRUE(
+      Bool(e.Call("sets.equivalent", {a, e.List({I(3), I(2), I(1), I(1)})})));
   EXPECT_TRUE(Bool(e.Call("sets.intersects", {a, e.List({I(9), I(3)})})));
   EXPECT_FALSE(Bool(e.Call("sets.intersects", {a, e.List({})})));
 }
 
-// --- optionals -----------------------------------------------------------------
+// --- optionals
+// -----------------------------------------------------------------
 
 TEST(OptionalsExtTest, OfNoneValueOr) {
   Ext e;
@@ -312,10 +322,12 @@ TEST(OptionalsExtTest, OfNoneValueOr) {
   EXPECT_FALSE(Bool(e.Member("hasValue", {none})));
   EXPECT_EQ(e.Member("value", {none}).error_message(),
             "optional.none() dereference");
-  EXPECT_TRUE(Bool(e.Member("hasValue", {e.Call("optional.of", {Value::Null()})})));
+  EXPECT_TRUE(
+      Bool(e.Member("hasValue", {e.Call("optional.of", {Value::Null()})})));
   EXPECT_FALSE(Bool(e.Member(
       "hasValue", {e.Call("optional.ofNonZeroValue", {Value::Null()})})));
-  EXPECT_EQ(Int(e.Member("orValue", {e.Member("or", {none, none}), I(42)})), 42);
+  EXPECT_EQ(Int(e.Member("orValue", {e.Member("or", {none, none}), I(42)})),
+            42);
   Value of42 = e.Call("optional.ofNonZeroValue", {I(42)});
   EXPECT_EQ(Int(e.Member("value", {e.Member("or", {of42, none})})), 42);
 }
@@ -327,8 +339,8 @@ TEST(OptionalsExtTest, OptionalSelectAndIndex) {
   ASSERT_EQ(found.kind(), Kind::kOptional);
   EXPECT_EQ(found.optional_value()->int_value(), 1);
   EXPECT_EQ(e.Call("_?._", {m, S("x")}).optional_value(), nullptr);
-  EXPECT_EQ(e.Call("_[?_]", {m, Value::Bool(true)}).optional_value()->int_value(),
-            2);
+  EXPECT_EQ(
+      e.Call("_[?_]", {m, Value::Bool(true)}).optional_value()->int_value(), 2);
   Value list = e.List({S("foo")});
   EXPECT_EQ(e.Call("_[?_]", {list, I(0)}).optional_value()->string_value(),
             "foo");
@@ -341,11 +353,13 @@ TEST(OptionalsExtTest, OptionalSelectAndIndex) {
   EXPECT_EQ(e.Call("_?._", {none, S("a")}).optional_value(), nullptr);
 }
 
-// --- network -------------------------------------------------------------------
+// --- network
+// -------------------------------------------------------------------
 
 std::string IPText(Ext& e, std::string_view s) {
   Value ip = e.Call("ip", {S(s)});
-  if (ip.is_error()) return absl::StrCat("ERROR: ", base::AV(ip.error_message()));
+  if (ip.is_error())
+    return absl::StrCat("ERROR: ", base::AV(ip.error_message()));
   return Str(e.Call("string", {ip}));
 }
 
@@ -399,7 +413,8 @@ TEST(NetworkExtTest, CidrContainmentAndMasking) {
   EXPECT_TRUE(Bool(e.Member("containsCIDR", {net, S("192.168.0.0/25")})));
   EXPECT_FALSE(Bool(e.Member("containsCIDR", {net, S("192.168.0.0/23")})));
   Value v6 = e.Call("cidr", {S("2001:db8::/32")});
-  EXPECT_FALSE(Bool(e.Member("containsIP", {v6, e.Call("ip", {S("192.168.1.1")})})));
+  EXPECT_FALSE(
+      Bool(e.Member("containsIP", {v6, e.Call("ip", {S("192.168.1.1")})})));
   EXPECT_TRUE(Bool(e.Member("containsCIDR", {v6, S("2001:db8::/33")})));
   EXPECT_TRUE(e.Call("cidr", {S("192.168.0.0/")}).is_error());
   EXPECT_TRUE(e.Call("cidr", {S("10.0.0.0/33")}).is_error());

@@ -60,7 +60,7 @@ struct JsonParser::Impl {
   static std::string_view RawToken(od::value& v) { return v.raw_json_token(); }
   static std::string_view RawToken(od::document& d) {
     std::string_view token;
-    (void)d.raw_json_token().get(token);
+    if (d.raw_json_token().get(token) != simdjson::SUCCESS) return {};
     return token;
   }
 

@@ -150,7 +150,7 @@ TEST(ParserTest, AppliesOperatorPrecedence) {
 
 TEST(ParserTest, BuildsBalancedLogicalTrees) {
   EXPECT_EQ(Parsed("a || b || c || d"), "_||_(_||_(a, b), _||_(c, d))");
-  EXPECT_EQ(Parsed("a && b && c"), "_&&_(a, _&&_(b, c))");
+  EXPECT_EQ(Parsed("a && b && c"), "_&&_(_&&_(a, b), c)");
 }
 
 TEST(ParserTest, FoldsMinusIntoNumericLiterals) {

@@ -104,15 +104,15 @@ Value NegDouble(EvalContext&, Args a) {
 
 // --- Concatenation -----------------------------------------------------------
 
-// Checks a value of `size` units against the size limit and cost budget.
+// Refuses to build a value over EvalOptions.max_value_size (before
+// allocating it). The evaluator charges what calls build to the cost budget.
 std::optional<Value> CheckBuild(EvalContext& ctx, uint64_t size) {
   if (size > static_cast<uint64_t>(ctx.options().max_value_size) ||
       size > UINT32_MAX) {
-    return ctx.Errorf("result of %d elements exceeds the maximum value size %d",
-                      size, ctx.options().max_value_size);
-  }
-  if (!ctx.Charge(static_cast<int64_t>(size))) {
-    return ctx.Error("evaluation cost budget exceeded");
+    return ctx.Errorf(
+        "value of %d elements exceeds the size limit (%d; raise "
+        "EvalOptions.max_value_size)",
+        size, ctx.options().max_value_size);
   }
   return std::nullopt;
 }

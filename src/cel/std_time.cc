@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -131,6 +132,11 @@ absl::Time ToTime(const Value& ts) {
 }  // namespace
 
 bool ParseTimestampText(std::string_view text, Nanos* out) {
+  // absl::ParseTime ignores surrounding whitespace; RFC 3339 does not.
+  if (text.empty() || absl::ascii_isspace(text.front()) ||
+      absl::ascii_isspace(text.back())) {
+    return false;
+  }
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &err))
@@ -234,12 +240,12 @@ enum class Field {
 // args[0] is the timestamp; args[1], when present, the time zone.
 template <Field field>
 Value TimestampField(EvalContext& ctx, Args a) {
-  if constexpr (field == Field::kMilliseconds) {
-    return Value::Int(a[0].nanos() / 1'000'000);
-  }
   absl::TimeZone zone = absl::UTCTimeZone();
   if (a.size() > 1 && !LoadZone(a[1].string_value(), &zone)) {
     return ctx.Errorf("unknown time zone '%s'", a[1].string_value());
+  }
+  if constexpr (field == Field::kMilliseconds) {
+    return Value::Int(a[0].nanos() / 1'000'000);  // zones shift whole seconds
   }
   absl::CivilSecond cs = zone.At(ToTime(a[0])).cs;
   switch (field) {

@@ -105,7 +105,15 @@ TEST_F(StdlibTest, ConcatenatesStringsBytesAndLists) {
   EXPECT_EQ(l.list()[1].int_value(), 2);
 }
 
-TEST_F(StdlibTest, MixedNumericOrderingIsExact) {
+TEST_F(StdlibTest, ConcatenationRespectsMaxValueSize) {
+  options_.max_value_size = 4;
+  EXPECT_TRUE(Call("_+_", {Str("abc"), Str("de")}).is_error());
+  EXPECT_EQ(AsString(Call("_+_", {Str("ab"), Str("cd")})), "abcd");
+  Value three = List({Value::Int(1), Value::Int(2), Value::Int(3)});
+  EXPECT_TRUE(Call("_+_", {three, three}).is_error());
+}
+
+TEST_F(StdlibTest, MixedNumericOrderingFollowsCelGo) {
   EXPECT_TRUE(AsBool(Call("_<_", {Value::Int(-1), Value::Uint(0)})));
   EXPECT_FALSE(AsBool(Call(
       "_<_", {Value::Int(kIntMax), Value::Double(9223372036854775808.0)})));
@@ -254,6 +262,8 @@ TEST_F(StdlibTest, TimestampsRoundTripRfc3339) {
 TEST_F(StdlibTest, TimestampRangeIsEnforced) {
   EXPECT_TRUE(Ts("0000-01-01T00:00:00Z").is_error());
   EXPECT_TRUE(Ts("10000-01-01T00:00:00Z").is_error());
+  EXPECT_TRUE(Ts(" 2009-02-13T23:31:30Z").is_error());
+  EXPECT_TRUE(Ts("2009-02-13").is_error());
   EXPECT_TRUE(Call("timestamp", {Value::Int(-62135596801)}).is_error());
   EXPECT_TRUE(Call("timestamp", {Value::Int(253402300800)}).is_error());
   EXPECT_FALSE(Call("timestamp", {Value::Int(253402300799)}).is_error());
@@ -313,6 +323,8 @@ TEST_F(StdlibTest, TimestampAccessorsInTimeZones) {
   EXPECT_EQ(AsInt(Member("getDayOfMonth", {early, Str("America/St_Johns")})),
             11);
   EXPECT_TRUE(Member("getHours", {t, Str("Mars/Olympus")}).is_error());
+  EXPECT_TRUE(Member("getMilliseconds", {t, Str("Mars/Olympus")}).is_error());
+  EXPECT_TRUE(Member("getHours", {t, Str("+25:00")}).is_error());
   EXPECT_EQ(
       AsInt(Member("getMilliseconds", {Ts("2009-02-13T23:31:20.123456789Z")})),
       123);

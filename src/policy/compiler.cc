@@ -103,7 +103,7 @@ std::unique_ptr<cel::Env> PolicyCompiler::MakeEnv(
   auto env = cel::Env::Create();
   if (!env.ok()) {
     Error(pos, "", absl::StrCat("internal error creating the CEL environment: ",
-                                base::AV(env.status().message())));
+                                env.status().message()));
     return nullptr;
   }
   absl::Status status = RegisterLinkFunction((*env)->functions());
@@ -114,7 +114,7 @@ std::unique_ptr<cel::Env> PolicyCompiler::MakeEnv(
   }
   if (!status.ok()) {
     Error(pos, "", absl::StrCat("internal error declaring variables: ",
-                                base::AV(status.message())));
+                                status.message()));
     return nullptr;
   }
   return std::move(env).value();
@@ -287,7 +287,7 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(const PolicyDoc& d
     auto params = cel::ParseJson(doc.params_json, *policy->params_arena_);
     if (!params.ok()) {
       Error(doc.params_pos, doc.params_path,
-            absl::StrCat("params cannot be read: ", base::AV(params.status().message())));
+            absl::StrCat("params cannot be read: ", params.status().message()));
       return nullptr;
     }
     policy->params_ = *params;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "policy/canonical_json.h"
 #include "policy/envelope.h"
 #include "policy/kinds.h"
@@ -157,7 +158,7 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   auto parsed = parser_.Parse(json, arena_);
   if (!parsed.ok()) {
     load_status_ = absl::InvalidArgumentError(
-        absl::StrCat("the event is not valid JSON: ", base::AV(parsed.status().message())));
+        absl::StrCat("the event is not valid JSON: ", parsed.status().message()));
     return load_status_;
   }
   cel::Value payload = *parsed;
@@ -338,7 +339,7 @@ const Outcome& Evaluator::Evaluate(const CompiledPolicy& policy) {
   outcome_.expression.clear();
   outcome_.message.clear();
   if (!load_status_.ok()) {
-    Fail(nullptr, "input", load_status_.message());
+    Fail(nullptr, "input", std::string_view(load_status_.message().data(), load_status_.message().size()));
     return outcome_;
   }
   const RuleList* list = nullptr;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "policy/canonical_json.h"
 #include "policy/kinds.h"
 #include "policy/loader_internal.h"
 #include "policy/yaml_util.h"
@@ -84,7 +85,7 @@ Scalar DocReader::AsScalar(const YAML::Node& node, std::string path,
     s.pos = Pos(node);
   } else {
     Error(node, s.path,
-          absl::StrCat("must be ", what.empty() ? "a single value" : what,
+          absl::StrCat("must be ", what.empty() ? "a single value" : base::AV(what),
                        ", not a ", node.IsMap() ? "mapping" : "list",
                        node.IsMap() ? " (quote the text if it contains ': ')" : ""));
   }

@@ -24,8 +24,8 @@ class ControlStoreTest : public ::testing::Test {
   }
   ControlStore& control() { return store_->control(); }
   ApplyPolicyResult Apply(const std::string& spec, bool activate = false) {
-    auto r = control().ApplyPolicy("p", spec, base::Hash128Of(spec), T0(),
-                                   activate);
+    auto r =
+        control().ApplyPolicy("p", spec, base::Hash128Of(spec), T0(), activate);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : ApplyPolicyResult{};
   }
@@ -88,7 +88,8 @@ TEST_F(ControlStoreTest, DocumentsByKindAndName) {
   ASSERT_EQ(sources->size(), 2u);
   EXPECT_EQ((*sources)[1].name, "nats");
   ASSERT_TRUE(control().DeleteDocument("source", "k8s").ok());
-  EXPECT_TRUE(absl::IsNotFound(control().GetDocument("source", "k8s").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(control().GetDocument("source", "k8s").status()));
   EXPECT_TRUE(absl::IsNotFound(control().DeleteDocument("source", "k8s")));
   EXPECT_EQ(control().ListDocuments("token")->size(), 1u);
 }
@@ -96,14 +97,14 @@ TEST_F(ControlStoreTest, DocumentsByKindAndName) {
 TEST_F(ControlStoreTest, AuditLedgerAppendsAndPagesInTimeOrder) {
   for (int i = 0; i < 25; ++i) {
     AuditEntry e{T0() + absl::Seconds(i % 5), "alice", "run.promote",
-                 "run/r" + std::to_string(i), "ok", "{}"};
+                 "run/r" + std::to_string(i), "ok",    "{}"};
     auto n = control().AppendAudit(e);
     ASSERT_TRUE(n.ok());
     EXPECT_EQ(*n, static_cast<uint64_t>(i + 1));
   }
   Reopen();
-  auto n = control().AppendAudit({T0(), "bob", "policy.apply", "policy/p",
-                                  "denied", ""});
+  auto n = control().AppendAudit(
+      {T0(), "bob", "policy.apply", "policy/p", "denied", ""});
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 26u);
   std::vector<AuditEntry> all;
@@ -116,9 +117,9 @@ TEST_F(ControlStoreTest, AuditLedgerAppendsAndPagesInTimeOrder) {
   } while (!cursor.empty());
   ASSERT_EQ(all.size(), 21u);  // seconds 0..3 (5 each) + bob's
   for (size_t i = 1; i < all.size(); ++i) {
-    EXPECT_TRUE(all[i - 1].time < all[i].time ||
-                (all[i - 1].time == all[i].time &&
-                 all[i - 1].number < all[i].number));
+    EXPECT_TRUE(
+        all[i - 1].time < all[i].time ||
+        (all[i - 1].time == all[i].time && all[i - 1].number < all[i].number));
   }
   EXPECT_EQ(all[5].actor, "bob");
   EXPECT_EQ(all[5].outcome, "denied");

@@ -54,13 +54,13 @@ struct AppendOptions {
 
 struct AppendResult {
   struct Rejection {
-    size_t index;          // position in the input batch
-    absl::Status status;   // AlreadyExists: conflict (same key, other
-                           // content); OutOfRange: before the oldest retained
-                           // day; InvalidArgument: malformed envelope
+    size_t index;         // position in the input batch
+    absl::Status status;  // AlreadyExists: conflict (same key, other
+                          // content); OutOfRange: before the oldest retained
+                          // day; InvalidArgument: malformed envelope
   };
   size_t accepted = 0;
-  size_t duplicates = 0;   // same (type, id) and same content: a no-op
+  size_t duplicates = 0;            // same (type, id) and same content: a no-op
   std::vector<Rejection> rejected;  // in input order
   // Per input index: the seq of the stored event (new or the existing one
   // for a duplicate); 0 when rejected.

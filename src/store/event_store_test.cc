@@ -3,8 +3,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "store/store.h"
 #include "store/test_util.h"
@@ -76,8 +78,8 @@ TEST_F(EventStoreTest, AppendAssignsMonotonicSeqsAndStoresEvents) {
 
 TEST_F(EventStoreTest, SameEventAgainIsACountedNoOp) {
   Append({MakeEvent("audit", "a", "t", T0())});
-  AppendResult r = Append({MakeEvent("audit", "a", "t", T0()),
-                           MakeEvent("audit", "b", "t", T0())});
+  AppendResult r = Append(
+      {MakeEvent("audit", "a", "t", T0()), MakeEvent("audit", "b", "t", T0())});
   EXPECT_EQ(r.accepted, 1u);
   EXPECT_EQ(r.duplicates, 1u);
   EXPECT_TRUE(r.rejected.empty());
@@ -105,8 +107,9 @@ TEST_F(EventStoreTest, SameKeyWithOtherContentIsRejectedAndNothingWritten) {
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->data, "{\"v\":1}");
   // Other time or tenant is other content too.
-  r = Append({MakeEvent("audit", "a", "t", T0() + absl::Seconds(1), "{\"v\":1}"),
-              MakeEvent("audit", "a", "u", T0(), "{\"v\":1}")});
+  r = Append(
+      {MakeEvent("audit", "a", "t", T0() + absl::Seconds(1), "{\"v\":1}"),
+       MakeEvent("audit", "a", "u", T0(), "{\"v\":1}")});
   EXPECT_EQ(r.conflicts(), 2u);
   EXPECT_EQ(ScanAll({}, 10).size(), 2u);
 }
@@ -126,10 +129,10 @@ TEST_F(EventStoreTest, DuplicatesAndConflictsInsideOneBatch) {
 TEST_F(EventStoreTest, MalformedEnvelopesAreRejectedWithAReason) {
   Event big = MakeEvent("audit", "big", "t", T0());
   big.data.assign((1 << 20) + 1, 'x');
-  AppendResult r = Append({MakeEvent("audit", "", "t", T0()),
-                           MakeEvent("", "x", "t", T0()),
-                           MakeEvent("audit", "inf", "t", absl::InfiniteFuture()),
-                           big, MakeEvent("audit", "ok", "t", T0())});
+  AppendResult r =
+      Append({MakeEvent("audit", "", "t", T0()), MakeEvent("", "x", "t", T0()),
+              MakeEvent("audit", "inf", "t", absl::InfiniteFuture()), big,
+              MakeEvent("audit", "ok", "t", T0())});
   EXPECT_EQ(r.accepted, 1u);
   ASSERT_EQ(r.rejected.size(), 4u);
   for (const auto& rej : r.rejected) {
@@ -148,6 +151,39 @@ TEST_F(EventStoreTest, SeqStaysMonotonicAcrossReopen) {
   r = Append({MakeEvent("a", "3", "", T0()), MakeEvent("a", "4", "", T0())});
   EXPECT_EQ(r.duplicates, 1u);
   EXPECT_EQ(r.seqs, (std::vector<uint64_t>{3, 4}));
+}
+
+TEST_F(EventStoreTest, ConcurrentAppendersGetUniqueGaplessSeqs) {
+  constexpr int kThreads = 4, kBatches = 20, kPerBatch = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Event> batch;
+        for (int i = 0; i < kPerBatch; ++i) {
+          // Every thread also re-sends thread 0's events: duplicates.
+          int owner = i % 5 == 0 ? 0 : t;
+          batch.push_back(MakeEvent("a", absl::StrCat(owner, "/", b, "/", i),
+                                    "", T0() + absl::Seconds(i)));
+        }
+        auto r = events().Append(batch, AppendOptions{false});
+        ASSERT_TRUE(r.ok());
+        ASSERT_TRUE(r->rejected.empty());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto all = events().ScanSeq(0, 0, 100000);
+  ASSERT_TRUE(all.ok());
+  std::set<std::string> ids;
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].seq, i + 1);
+    EXPECT_TRUE(ids.insert((*all)[i].id).second);
+  }
+  const size_t unique =
+      kBatches * kPerBatch + (kThreads - 1) * kBatches * kPerBatch * 4 / 5;
+  EXPECT_EQ(all->size(), unique);
+  EXPECT_EQ(events().MaxSeq(), unique);
 }
 
 TEST_F(EventStoreTest, TimeScanWithCursorResumeGivesEveryEventExactlyOnce) {
@@ -183,9 +219,9 @@ TEST_F(EventStoreTest, TimeScanWithCursorResumeGivesEveryEventExactlyOnce) {
     for (size_t i = 0; i < got.size(); ++i) {
       ids.insert(got[i].id);
       if (i > 0) {
-        EXPECT_TRUE(got[i - 1].time < got[i].time ||
-                    (got[i - 1].time == got[i].time &&
-                     got[i - 1].seq < got[i].seq));
+        EXPECT_TRUE(
+            got[i - 1].time < got[i].time ||
+            (got[i - 1].time == got[i].time && got[i - 1].seq < got[i].seq));
       }
     }
     EXPECT_EQ(ids, want) << "page " << page;
@@ -201,7 +237,8 @@ TEST_F(EventStoreTest, TimeScanWithCursorResumeGivesEveryEventExactlyOnce) {
 TEST_F(EventStoreTest, VisitStopsEarlyAndResumesFromItsCursor) {
   std::vector<Event> batch;
   for (int i = 0; i < 20; ++i) {
-    batch.push_back(MakeEvent("a", std::to_string(i), "", T0() + absl::Seconds(i)));
+    batch.push_back(
+        MakeEvent("a", std::to_string(i), "", T0() + absl::Seconds(i)));
   }
   Append(batch);
   std::vector<uint64_t> seen;
@@ -257,7 +294,8 @@ TEST_F(EventStoreTest, HourlyCountsMatchScansForAnyRange) {
     EventFilter f;
     absl::Time a = T0() + absl::Seconds(rng() % (3 * 86400));
     absl::Time b = a + absl::Seconds(rng() % (2 * 86400));
-    if (trial % 5 == 0) a = absl::FromUnixSeconds(absl::ToUnixSeconds(a) / 3600 * 3600);
+    if (trial % 5 == 0)
+      a = absl::FromUnixSeconds(absl::ToUnixSeconds(a) / 3600 * 3600);
     f.from = a;
     f.to = b;
     if (trial % 3 == 0) f.types = {"audit"};
@@ -285,7 +323,8 @@ TEST_F(EventStoreTest, RetentionDropsWholeDaysAndRefusesOlderRanges) {
   std::vector<Event> batch;
   for (int d = -4; d <= 0; ++d) {
     for (int i = 0; i < 10; ++i) {
-      batch.push_back(MakeEvent("a", std::to_string(d) + "/" + std::to_string(i),
+      batch.push_back(MakeEvent("a",
+                                std::to_string(d) + "/" + std::to_string(i),
                                 "t", today + absl::Hours(24 * d + i)));
     }
   }

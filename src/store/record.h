@@ -36,11 +36,11 @@ base::Hash128 RecordIdOf(const RecordKey& key);
 
 struct Record {
   RecordKey key;
-  std::string rule;             // the rule that matched
-  uint64_t generation = 0;      // the policy generation that produced it
+  std::string rule;         // the rule that matched
+  uint64_t generation = 0;  // the policy generation that produced it
   std::string tenant;
   base::Hash128 content_hash{};  // hash of the canonical content
-  std::string payload;          // opaque to the store (summary, fields, …)
+  std::string payload;           // opaque to the store (summary, fields, …)
 
   base::Hash128 record_id() const { return RecordIdOf(key); }
   friend bool operator==(const Record&, const Record&) = default;
@@ -56,12 +56,27 @@ struct StagedRecord {
 
 class RecordBatch {
  public:
-  struct PutOp { Record record; };
-  struct DeleteOp { RecordKey key; uint64_t generation; };
-  struct StageOp { std::string run_id; StagedRecord staged; };
-  struct CursorOp { std::string name; uint64_t seq; };
-  struct PutCheckpointOp { std::string run_id, name, value; };
-  struct DeleteCheckpointOp { std::string run_id, name; };
+  struct PutOp {
+    Record record;
+  };
+  struct DeleteOp {
+    RecordKey key;
+    uint64_t generation;
+  };
+  struct StageOp {
+    std::string run_id;
+    StagedRecord staged;
+  };
+  struct CursorOp {
+    std::string name;
+    uint64_t seq;
+  };
+  struct PutCheckpointOp {
+    std::string run_id, name, value;
+  };
+  struct DeleteCheckpointOp {
+    std::string run_id, name;
+  };
   using Op = std::variant<PutOp, DeleteOp, StageOp, CursorOp, PutCheckpointOp,
                           DeleteCheckpointOp>;
 

@@ -122,9 +122,9 @@ class RecordStore {
   [[nodiscard]] virtual absl::StatusOr<std::optional<StagedRecord>> GetStaged(
       std::string_view run_id, const RecordKey& key) = 0;
   // A run's staged versions of one policy in [from, to), in key order.
-  [[nodiscard]] virtual absl::Status VisitStaged(std::string_view run_id,
-                                                 const RecordQuery& query,
-                                                 const StagedVisitor& visit) = 0;
+  [[nodiscard]] virtual absl::Status VisitStaged(
+      std::string_view run_id, const RecordQuery& query,
+      const StagedVisitor& visit) = 0;
 
   // Makes every staged version of the run visible and each target's
   // generation active, atomically and durably. REQUIRES: state kStaging.

@@ -234,10 +234,11 @@ TEST_F(RecordStoreTest, OneOpenRunPerPolicyAndOnlyItsPolicies) {
   absl::Status s = records().BeginStaging("r2", {{"p", 3}}, T0());
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
   EXPECT_NE(s.message().find("r1"), std::string::npos);
-  EXPECT_TRUE(absl::IsAlreadyExists(
-      records().BeginStaging("r1", {{"q", 2}}, T0())));
+  EXPECT_TRUE(
+      absl::IsAlreadyExists(records().BeginStaging("r1", {{"q", 2}}, T0())));
   EXPECT_TRUE(absl::IsNotFound(records().BeginStaging("r3", {{"q", 9}}, T0())));
-  EXPECT_TRUE(absl::IsNotFound(records().BeginStaging("r3", {{"zz", 1}}, T0())));
+  EXPECT_TRUE(
+      absl::IsNotFound(records().BeginStaging("r3", {{"zz", 1}}, T0())));
   RecordBatch b;
   b.Stage("r1", Rec(Key("x", 1, "q"), 2, "wrong policy"));
   EXPECT_TRUE(absl::IsFailedPrecondition(records().Commit(b, {})));

@@ -15,7 +15,8 @@ using base::AV;
 
 absl::Status ValidateName(std::string_view what, std::string_view name,
                           size_t max) {
-  if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(AV(what), " name is empty"));
+  if (name.empty())
+    return absl::InvalidArgumentError(absl::StrCat(AV(what), " name is empty"));
   if (name.size() > max) {
     return absl::InvalidArgumentError(absl::StrCat(
         AV(what), " name is ", name.size(), " bytes; the limit is ", max));
@@ -54,8 +55,8 @@ absl::StatusOr<ApplyPolicyResult> RocksStore::ApplyPolicy(
     RETRO_ASSIGN_OR_RETURN(PolicyGeneration latest,
                            GetGeneration(name, state->latest_generation));
     if (latest.content_hash == content_hash) {
-      if (state->deleted || (activate && state->active_generation !=
-                                             state->latest_generation)) {
+      if (state->deleted ||
+          (activate && state->active_generation != state->latest_generation)) {
         p.deleted = false;
         if (activate) {
           p.active_generation = p.latest_generation;
@@ -113,8 +114,8 @@ absl::StatusOr<PolicyGeneration> RocksStore::GetGeneration(
   RETRO_ASSIGN_OR_RETURN(std::optional<std::string> v,
                          GetRaw(kControl, PolicyGenKey(name, generation)));
   if (!v) {
-    return absl::NotFoundError(absl::StrCat("policy ", AV(name),
-                                            " has no generation ", generation));
+    return absl::NotFoundError(
+        absl::StrCat("policy ", AV(name), " has no generation ", generation));
   }
   PolicyGeneration g;
   g.policy = std::string(name);
@@ -158,8 +159,8 @@ absl::Status RocksStore::SetActiveGeneration(std::string_view name,
     return absl::NotFoundError(absl::StrCat("no policy ", AV(name)));
   }
   if (generation < 1 || generation > p->latest_generation) {
-    return absl::NotFoundError(absl::StrCat("policy ", AV(name),
-                                            " has no generation ", generation));
+    return absl::NotFoundError(
+        absl::StrCat("policy ", AV(name), " has no generation ", generation));
   }
   p->active_generation = generation;
   p->active_run.clear();
@@ -181,8 +182,8 @@ absl::Status RocksStore::DeletePolicy(std::string_view name) {
 }
 
 absl::Status RocksStore::PutDocument(const Document& doc) {
-  RETRO_RETURN_IF_ERROR(ValidateName("document kind", doc.kind,
-                                     options_.max_key_bytes));
+  RETRO_RETURN_IF_ERROR(
+      ValidateName("document kind", doc.kind, options_.max_key_bytes));
   RETRO_RETURN_IF_ERROR(
       ValidateName("document", doc.name, options_.max_key_bytes));
   std::string v;
@@ -213,7 +214,8 @@ absl::StatusOr<Document> RocksStore::GetDocument(std::string_view kind,
                                                  std::string_view name) {
   RETRO_ASSIGN_OR_RETURN(std::optional<std::string> v,
                          GetRaw(kControl, DocKey(kind, name)));
-  if (!v) return absl::NotFoundError(absl::StrCat("no ", AV(kind), " ", AV(name)));
+  if (!v)
+    return absl::NotFoundError(absl::StrCat("no ", AV(kind), " ", AV(name)));
   Document d{std::string(kind), std::string(name), {}, {}};
   if (!ParseDoc(*v, &d)) return absl::DataLossError("malformed document");
   return d;
@@ -247,7 +249,8 @@ absl::Status RocksStore::DeleteDocument(std::string_view kind,
   absl::MutexLock lock(&control_mu_);
   RETRO_ASSIGN_OR_RETURN(std::optional<std::string> v,
                          GetRaw(kControl, DocKey(kind, name)));
-  if (!v) return absl::NotFoundError(absl::StrCat("no ", AV(kind), " ", AV(name)));
+  if (!v)
+    return absl::NotFoundError(absl::StrCat("no ", AV(kind), " ", AV(name)));
   rocksdb::WriteBatch wb;
   wb.Delete(cf(kControl), DocKey(kind, name));
   return Write(&wb, true, "deleting a document");
@@ -266,8 +269,7 @@ absl::StatusOr<uint64_t> RocksStore::AppendAudit(AuditEntry entry) {
   return entry.number;
 }
 
-absl::StatusOr<AuditPage> RocksStore::QueryAudit(absl::Time from,
-                                                 absl::Time to,
+absl::StatusOr<AuditPage> RocksStore::QueryAudit(absl::Time from, absl::Time to,
                                                  std::string_view cursor,
                                                  size_t limit) {
   if (limit == 0) return absl::InvalidArgumentError("limit must be positive");
@@ -288,9 +290,9 @@ absl::StatusOr<AuditPage> RocksStore::QueryAudit(absl::Time from,
   AuditPage page;
   for (it->Seek(lower); it->Valid(); it->Next()) {
     if (page.entries.size() == limit) {
-      page.next_cursor = codec::ToHex(
-          "\x01" + AuditKey(page.entries.back().time,
-                            page.entries.back().number));
+      page.next_cursor =
+          codec::ToHex("\x01" + AuditKey(page.entries.back().time,
+                                         page.entries.back().number));
       break;
     }
     AuditEntry e;

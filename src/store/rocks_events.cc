@@ -68,8 +68,8 @@ absl::Status RocksStore::CheckRetention(absl::Time from) const {
 absl::Status RocksStore::ValidateEvent(const Event& e) const {
   auto too_long = [&](std::string_view field, std::string_view v) {
     return absl::InvalidArgumentError(
-        absl::StrCat("event ", field, " is ", v.size(), " bytes; the limit is ",
-                     options_.max_key_bytes));
+        absl::StrCat("event ", AV(field), " is ", v.size(),
+                     " bytes; the limit is ", options_.max_key_bytes));
   };
   if (e.type.empty()) return absl::InvalidArgumentError("event type is empty");
   if (e.id.empty()) return absl::InvalidArgumentError("event id is empty");
@@ -161,10 +161,10 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
         ++result.duplicates;
         result.seqs[i] = it->second.seq;
       } else {
-        status[i] = absl::AlreadyExistsError(absl::StrCat(
-            "event (", e.type, ", ", e.id,
-            ") is already stored with different content (seq ",
-            it->second.seq, "); events are immutable"));
+        status[i] = absl::AlreadyExistsError(
+            absl::StrCat("event (", e.type, ", ", e.id,
+                         ") is already stored with different content (seq ",
+                         it->second.seq, "); events are immutable"));
       }
       continue;
     }

@@ -515,11 +515,11 @@ absl::Status RocksStore::Rollback(std::string_view run_id, absl::Time now) {
         info.state == StagingState::kFolding ||
         (info.state == StagingState::kPromoted &&
          now - info.promoted_at > options_.rollback_horizon)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "run ", AV(run_id), " was promoted at ",
-          base::FormatRfc3339(info.promoted_at),
-          ", past the rollback horizon of ",
-          absl::FormatDuration(options_.rollback_horizon)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", AV(run_id), " was promoted at ",
+                       base::FormatRfc3339(info.promoted_at),
+                       ", past the rollback horizon of ",
+                       absl::FormatDuration(options_.rollback_horizon)));
     }
     if (info.state != StagingState::kPromoted) {
       return absl::FailedPreconditionError(
@@ -535,8 +535,8 @@ absl::Status RocksStore::Rollback(std::string_view run_id, absl::Time now) {
       }
       if (p->active_run != run_id) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "the active generation of policy ", t.policy,
-            " was set after run ", AV(run_id), "'s promote",
+            "the active generation of policy ", t.policy, " was set after run ",
+            AV(run_id), "'s promote",
             p->active_run.empty() ? std::string(" (directly)")
                                   : absl::StrCat(" (by run ", p->active_run,
                                                  "); roll that back first")));

@@ -20,23 +20,16 @@ namespace {
 using base::AV;
 
 constexpr uint64_t kFormatVersion = 1;
-constexpr const char* kCfNames[] = {
-    "default",
-    "events",
-    "event_seq",
-    "event_ids",
-    "event_counts",
-    "records",
-    "staging",
-    "control",
-    "audit"};
+constexpr const char* kCfNames[] = {"default",   "events",       "event_seq",
+                                    "event_ids", "event_counts", "records",
+                                    "staging",   "control",      "audit"};
 
 // Adds u64be operands (event_counts).
 class U64AddOperator : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice& /*key*/,
-             const rocksdb::Slice* existing_value,
-             const rocksdb::Slice& value, std::string* new_value,
+             const rocksdb::Slice* existing_value, const rocksdb::Slice& value,
+             std::string* new_value,
              rocksdb::Logger* /*logger*/) const override {
     uint64_t a = 0, b = 0;
     if (existing_value != nullptr) {
@@ -204,13 +197,13 @@ absl::Status RocksStore::LoadState() {
   if (!has_format) {
     std::string v;
     codec::PutU64BE(&v, kFormatVersion);
-    RETRO_RETURN_IF_ERROR(FromRocks(
-        db_->Put(rocksdb::WriteOptions(), cf(kDefault), "format", v),
-        "writing format version"));
+    RETRO_RETURN_IF_ERROR(
+        FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kDefault), "format", v),
+                  "writing format version"));
   } else if (format != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store at ", options_.path, " has format version ", format,
-        "; this build reads version ", kFormatVersion));
+    return absl::FailedPreconditionError(
+        absl::StrCat("store at ", options_.path, " has format version ", format,
+                     "; this build reads version ", kFormatVersion));
   }
 
   uint64_t next_seq = 1;
@@ -268,8 +261,7 @@ absl::Status RocksStore::LoadState() {
     absl::MutexLock l(&state_mu_);
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), cf(kControl)));
-    for (it->Seek("R"); it->Valid() && it->key().starts_with("R");
-         it->Next()) {
+    for (it->Seek("R"); it->Valid() && it->key().starts_with("R"); it->Next()) {
       std::string_view k(it->key().data() + 1, it->key().size() - 1);
       StagingInfo info;
       if (!codec::GetStr(&k, &info.run_id) ||

@@ -56,8 +56,7 @@ struct RecordVersion {
   std::string_view rule, tenant, payload;
   base::Hash128 content_hash{};
 };
-std::string EncodeRecordVersion(const Record& r, bool tombstone,
-                                uint64_t vseq);
+std::string EncodeRecordVersion(const Record& r, bool tombstone, uint64_t vseq);
 bool ParseRecordVersion(std::string_view value, RecordVersion* v);
 void FillRecord(const RecordVersion& v, Record* r);
 

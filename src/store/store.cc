@@ -5,8 +5,10 @@
 namespace retro::store {
 
 Event EventView::ToEvent() const {
-  return Event{std::string(type),   std::string(id), std::string(tenant), time,
-               std::string(source), seq,             std::string(data)};
+  return Event{std::string(type),   std::string(id),
+               std::string(tenant), time,
+               std::string(source), seq,
+               std::string(data)};
 }
 
 size_t AppendResult::conflicts() const {
@@ -19,8 +21,10 @@ size_t AppendResult::conflicts() const {
 
 base::Hash128 RecordIdOf(const RecordKey& key) {
   base::Hasher h;
-  h.Add("retro.record.v1").Add(key.policy).Add(key.origin_type).Add(
-      key.origin_id);
+  h.Add("retro.record.v1")
+      .Add(key.policy)
+      .Add(key.origin_type)
+      .Add(key.origin_id);
   return h.Finish();
 }
 
