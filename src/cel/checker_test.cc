@@ -1,12 +1,11 @@
 #include "cel/checker.h"
 
-#include "cel/library.h"
-#include "cel/parser.h"
-
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "cel/library.h"
+#include "cel/parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -228,7 +227,8 @@ TEST_F(CheckerTest, NestedEmptyListsUnify) {
 }
 
 TEST_F(CheckerTest, IndexingYieldsElementType) {
-  CheckResult r = Run(ast_.Call("_[_]", ast_.List(ast_.Str("foo")), ast_.Int(0)));
+  CheckResult r =
+      Run(ast_.Call("_[_]", ast_.List(ast_.Str("foo")), ast_.Int(0)));
   EXPECT_EQ(TypeOf(r), "string");
   std::vector<std::pair<ExprPtr, ExprPtr>> entries;
   entries.emplace_back(ast_.Str("abc"), ast_.Int(123));
@@ -237,9 +237,9 @@ TEST_F(CheckerTest, IndexingYieldsElementType) {
 }
 
 TEST_F(CheckerTest, MemberCallsResolve) {
-  CheckResult r = Run(ast_.Member(
-      ast_.Call("_+_", ast_.Str("foo"), ast_.Str("bar")), "startsWith",
-      ast_.Str("foo")));
+  CheckResult r =
+      Run(ast_.Member(ast_.Call("_+_", ast_.Str("foo"), ast_.Str("bar")),
+                      "startsWith", ast_.Str("foo")));
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(TypeOf(r), "bool");
 }
@@ -266,8 +266,8 @@ TEST_F(CheckerTest, MemberNoMatchingOverloadShowsReceiver) {
 }
 
 TEST_F(CheckerTest, DynArgumentsPass) {
-  CheckResult r = Run(
-      ast_.Call("_+_", ast_.Call("dyn", ast_.Int(1)), ast_.Str("a")));
+  CheckResult r =
+      Run(ast_.Call("_+_", ast_.Call("dyn", ast_.Int(1)), ast_.Str("a")));
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(TypeOf(r), "string");
   // dyn + dyn matches several overloads with different results: dyn.
@@ -310,17 +310,16 @@ TEST_F(CheckerTest, ContainerResolvesQualifiedSelectChain) {
 }
 
 TEST_F(CheckerTest, ContainerPrefersMostQualifiedName) {
-  CheckResult r = Run(ast_.Ident("y"),
-                      {{"x.y", Type::Bool()}, {"y", Type::String()}}, "x");
+  CheckResult r =
+      Run(ast_.Ident("y"), {{"x.y", Type::Bool()}, {"y", Type::String()}}, "x");
   EXPECT_EQ(TypeOf(r), "bool");
   EXPECT_EQ(r.references.at(parsed_.expr->id), "x.y");
 }
 
 TEST_F(CheckerTest, LeadingDotIsAbsolute) {
-  CheckResult r =
-      Run(ast_.Ident(".y"),
-          {{"com.example.y", Type::Bool()}, {"y", Type::String()}},
-          "com.example");
+  CheckResult r = Run(ast_.Ident(".y"),
+                      {{"com.example.y", Type::Bool()}, {"y", Type::String()}},
+                      "com.example");
   EXPECT_EQ(TypeOf(r), "string");
   EXPECT_EQ(r.references.at(parsed_.expr->id), "y");
 }
@@ -329,7 +328,8 @@ TEST_F(CheckerTest, LongestQualifiedPrefixWins) {
   std::vector<VariableDecl> vars = {
       {"a.b.c", Type::String()},
       {"a.b", Type::Map(Type::String(), Type::Int())}};
-  CheckResult r = Run(ast_.Select(ast_.Select(ast_.Ident("a"), "b"), "c"), vars);
+  CheckResult r =
+      Run(ast_.Select(ast_.Select(ast_.Ident("a"), "b"), "c"), vars);
   EXPECT_EQ(TypeOf(r), "string");
   EXPECT_EQ(r.references.at(parsed_.expr->id), "a.b.c");
 }
@@ -349,8 +349,8 @@ TEST_F(CheckerTest, ComprehensionVariablesShadowGlobals) {
   std::vector<std::pair<ExprPtr, ExprPtr>> entries;
   entries.emplace_back(ast_.Str("z"), ast_.Int(0));
   ExprPtr range = ast_.List(ast_.Map(std::move(entries)));
-  ExprPtr pred = ast_.Call("_==_", ast_.Select(ast_.Ident("y"), "z"),
-                           ast_.Int(0));
+  ExprPtr pred =
+      ast_.Call("_==_", ast_.Select(ast_.Ident("y"), "z"), ast_.Int(0));
   CheckResult r = Run(ast_.All(std::move(range), "y", std::move(pred)),
                       {{"y.z", Type::String()}});
   EXPECT_TRUE(r.ok()) << r.diagnostics[0].message;
@@ -369,8 +369,8 @@ TEST_F(CheckerTest, DynComprehensionElementsPass) {
 TEST_F(CheckerTest, UnconstrainedTypeVariableBecomesDyn) {
   // ([].map(x, x))[0].foo
   ExprPtr m = ast_.MapMacro(ast_.List(), "x", ast_.Ident("x"));
-  CheckResult r = Run(
-      ast_.Select(ast_.Call("_[_]", std::move(m), ast_.Int(0)), "foo"));
+  CheckResult r =
+      Run(ast_.Select(ast_.Call("_[_]", std::move(m), ast_.Int(0)), "foo"));
   EXPECT_TRUE(r.ok()) << r.diagnostics[0].message;
   EXPECT_EQ(TypeOf(r), "dyn");
 }
@@ -384,9 +384,9 @@ TEST_F(CheckerTest, MapMacroInfersElementType) {
 }
 
 TEST_F(CheckerTest, OptionalNoneJoinsWithOptionalOf) {
-  CheckResult r = Run(ast_.List(ast_.Member(ast_.Ident("optional"), "none"),
-                                ast_.Member(ast_.Ident("optional"), "of",
-                                            ast_.Int(1))));
+  CheckResult r =
+      Run(ast_.List(ast_.Member(ast_.Ident("optional"), "none"),
+                    ast_.Member(ast_.Ident("optional"), "of", ast_.Int(1))));
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(TypeOf(r), "list(optional_type(int))");
 }
@@ -395,8 +395,8 @@ TEST_F(CheckerTest, OptionalDynPromotion) {
   auto of = [&](ExprPtr arg) {
     return ast_.Member(ast_.Ident("optional"), "of", std::move(arg));
   };
-  CheckResult r = Run(ast_.List(of(ast_.Int(1)),
-                                of(ast_.Call("dyn", ast_.Int(1)))));
+  CheckResult r =
+      Run(ast_.List(of(ast_.Int(1)), of(ast_.Call("dyn", ast_.Int(1)))));
   EXPECT_EQ(TypeOf(r), "list(optional_type(dyn))");
   r = Run(ast_.Call("_?_:_", ast_.Bool(true), of(ast_.Call("dyn", ast_.Int(1))),
                     of(ast_.Int(1))));
@@ -418,14 +418,15 @@ TEST_F(CheckerTest, TypeParametersWidenToDyn) {
     return ast_.Call("tuple", std::move(a), std::move(b), std::move(c));
   };
   auto dyn = [&](ExprPtr a) { return ast_.Call("dyn", std::move(a)); };
-  CheckResult r = Run(ast_.Call(
-      "_[_]",
-      ast_.List(tuple(ast_.Int(1), ast_.Uint(2), ast_.Double(3)),
-                tuple(dyn(ast_.Int(1)), dyn(ast_.Uint(2)), dyn(ast_.Double(3)))),
-      ast_.Int(0)));
+  CheckResult r =
+      Run(ast_.Call("_[_]",
+                    ast_.List(tuple(ast_.Int(1), ast_.Uint(2), ast_.Double(3)),
+                              tuple(dyn(ast_.Int(1)), dyn(ast_.Uint(2)),
+                                    dyn(ast_.Double(3)))),
+                    ast_.Int(0)));
   EXPECT_EQ(TypeOf(r), "tuple(dyn, dyn, dyn)");
-  r = Run(ast_.Call("sort", tuple(dyn(ast_.Int(1)), ast_.Uint(2),
-                                  ast_.Double(3))));
+  r = Run(
+      ast_.Call("sort", tuple(dyn(ast_.Int(1)), ast_.Uint(2), ast_.Double(3))));
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(TypeOf(r), "tuple(dyn, dyn, dyn)");
 }
@@ -449,8 +450,8 @@ TEST_F(CheckerTest, LogicalOperatorsNeedBool) {
 }
 
 TEST_F(CheckerTest, FieldSelectionOnScalarIsAnError) {
-  CheckResult r = Run(ast_.Select(ast_.Ident("a"), "pancakes"),
-                      {{"a", Type::Int()}});
+  CheckResult r =
+      Run(ast_.Select(ast_.Ident("a"), "pancakes"), {{"a", Type::Int()}});
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_EQ(r.diagnostics[0].message,
             "type 'int' does not support field selection");
@@ -478,8 +479,8 @@ TEST_F(CheckerTest, OptionalSelectWrapsFieldType) {
 TEST_F(CheckerTest, TypeIdentifiersDenoteTypes) {
   CheckResult r = Run(ast_.Ident("int"));
   EXPECT_EQ(TypeOf(r), "type(int)");
-  r = Run(ast_.Select(ast_.Select(ast_.Ident("google"), "protobuf"),
-                      "Timestamp"));
+  r = Run(
+      ast_.Select(ast_.Select(ast_.Ident("google"), "protobuf"), "Timestamp"));
   EXPECT_EQ(TypeOf(r), "type(google.protobuf.Timestamp)");
   r = Run(ast_.Call("_==_", ast_.Ident("int"), ast_.Ident("uint")));
   EXPECT_TRUE(r.ok());
@@ -489,18 +490,17 @@ TEST_F(CheckerTest, BlockIndicesTakeBindingTypes) {
   // cel.@block([1, @index0 + 1], @index1 + @index0)
   ExprPtr bindings = ast_.List(
       ast_.Int(1), ast_.Call("_+_", ast_.Ident("@index0"), ast_.Int(1)));
-  ExprPtr body =
-      ast_.Call("_+_", ast_.Ident("@index1"), ast_.Ident("@index0"));
-  CheckResult r = Run(ast_.Call("cel.@block", std::move(bindings),
-                                std::move(body)));
+  ExprPtr body = ast_.Call("_+_", ast_.Ident("@index1"), ast_.Ident("@index0"));
+  CheckResult r =
+      Run(ast_.Call("cel.@block", std::move(bindings), std::move(body)));
   EXPECT_TRUE(r.ok()) << r.diagnostics[0].message;
   EXPECT_EQ(TypeOf(r), "int");
 }
 
 TEST_F(CheckerTest, BlockIndexMayNotReferToLaterBinding) {
   ExprPtr bindings = ast_.List(ast_.Ident("@index1"), ast_.Int(1));
-  CheckResult r = Run(ast_.Call("cel.@block", std::move(bindings),
-                                ast_.Ident("@index0")));
+  CheckResult r =
+      Run(ast_.Call("cel.@block", std::move(bindings), ast_.Ident("@index0")));
   EXPECT_FALSE(r.ok());
 }
 
@@ -521,9 +521,6 @@ TEST_F(CheckerTest, ComprehensionRangeMustBeIterable) {
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_THAT(r.diagnostics[0].message, HasSubstr("cannot be the range"));
 }
-
-}  // namespace
-}  // namespace retro::cel
 
 // --- Against the parser and the real libraries ------------------------------
 
@@ -546,7 +543,8 @@ class CheckerLibraryTest : public ::testing::Test {
                      std::vector<VariableDecl> vars = {}) {
     CheckResult r = Run(text, std::move(vars));
     std::string out;
-    for (const Diagnostic& d : r.diagnostics) out += "ERROR: " + d.message + "\n";
+    for (const Diagnostic& d : r.diagnostics)
+      out += "ERROR: " + d.message + "\n";
     auto it = r.types.find(parsed_.expr->id);
     return out + (it == r.types.end() ? "<none>" : it->second.DebugString());
   }
@@ -559,3 +557,6 @@ TEST_F(CheckerLibraryTest, DeducesTypes) {
   EXPECT_EQ(TypeOf("[optional.none(), optional.of(1)]"),
             "list(optional_type(int))");
 }
+
+}  // namespace
+}  // namespace retro::cel

@@ -85,8 +85,8 @@ bool InternalIsAssignableList(Substitution& subs, const std::vector<Type>& l1,
 
 // Whether t2 (or its binding) is a valid substitution for t1; *has_sub says
 // whether t2 was already bound.
-bool IsValidTypeSubstitution(Substitution& subs, const Type& t1,
-                             const Type& t2, bool* has_sub) {
+bool IsValidTypeSubstitution(Substitution& subs, const Type& t1, const Type& t2,
+                             bool* has_sub) {
   *has_sub = false;
   if (t1 == t2) {
     *has_sub = true;

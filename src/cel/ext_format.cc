@@ -51,7 +51,7 @@ void AppendDuration(std::string* out, const Value& v) {
 }
 
 void AppendTimestamp(std::string* out, const Value& v) {
-  out->append(absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", v.timestamp(),
+  out->append(absl::FormatTime("%4Y-%m-%dT%H:%M:%E*SZ", v.timestamp(),
                                absl::UTCTimeZone()));
 }
 

@@ -198,6 +198,9 @@ TEST(FormatExtTest, FormatsEachClause) {
   EXPECT_EQ(Format(e, "%s", {Value::Timestamp(1675467080, 0)}),
             "2023-02-03T23:31:20Z");
   EXPECT_EQ(Format(e, "%s", {Value::Type("string")}), "string");
+  EXPECT_EQ(Format(e, "%s", {Value::Timestamp(-62135596800, 500000000)}),
+            "0001-01-01T00:00:00.5Z");
+  EXPECT_EQ(Format(e, "%s", {Value::Duration(-2, 500000000)}), "-1.5s");
 }
 
 TEST(FormatExtTest, FormatsListsAndSortedMaps) {

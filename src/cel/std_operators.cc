@@ -1,9 +1,11 @@
 // The standard library's operators: arithmetic, negation, equality,
 // ordering, logical not, indexing, `in`, and concatenation. Also the entry
 // point RegisterStandardLibrary (see library.h).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <span>
 
 #include "cel/library.h"
 #include "cel/std_internal.h"

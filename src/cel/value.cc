@@ -194,24 +194,18 @@ std::optional<int> CompareNumeric(const Value& a, const Value& b) {
   }
   double d = b.double_value();
   if (std::isnan(d)) return std::nullopt;
+  // As cel-go (and the conformance suite, e.g. not_lt_dyn_int_big_lossy_double):
+  // doubles beyond the integer's range order outside it; within it the
+  // integer is converted to double, so 2^63-1 equals 2^63 as a double.
   if (ka == Kind::kInt) {
-    // Doubles outside int64 range compare by sign.
-    if (d >= 9223372036854775808.0) return -1;
     if (d < -9223372036854775808.0) return 1;
-    int64_t i = a.int_value();
-    double t = std::trunc(d);
-    int64_t ti = static_cast<int64_t>(t);
-    if (i != ti) return cmp(i, ti);
-    return cmp(0.0, d - t);
+    if (d > 9223372036854775807.0) return -1;  // the literal is 2^63
+    return cmp(static_cast<double>(a.int_value()), d);
   }
   // kUint vs double.
-  if (d >= 18446744073709551616.0) return -1;
   if (d < 0) return 1;
-  uint64_t u = a.uint_value();
-  double t = std::trunc(d);
-  uint64_t tu = static_cast<uint64_t>(t);
-  if (u != tu) return cmp(u, tu);
-  return cmp(0.0, d - t);
+  if (d > 18446744073709551615.0) return -1;  // the literal is 2^64
+  return cmp(static_cast<double>(a.uint_value()), d);
 }
 
 template <typename T>

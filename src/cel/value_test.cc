@@ -22,10 +22,12 @@ TEST(ValueTest, NumericEqualityIsHeterogeneous) {
 }
 
 TEST(ValueTest, OrdersAcrossNumericKindsExactly) {
-  // 2^63 as a double is above every int64.
+  // As cel-go: within range the int converts to double, so 2^63-1 rounds to
+  // 2^63 and compares equal to it.
   EXPECT_EQ(Compare(Value::Int(std::numeric_limits<int64_t>::max()),
                     Value::Double(9223372036854775808.0)),
-            -1);
+            0);
+  EXPECT_EQ(Compare(Value::Int(1), Value::Double(1e300)), -1);
   EXPECT_EQ(Compare(Value::Int(-1), Value::Uint(0)), -1);
   EXPECT_EQ(Compare(Value::Uint(3), Value::Double(2.5)), 1);
   EXPECT_EQ(Compare(Value::Int(2), Value::Double(2.5)), -1);

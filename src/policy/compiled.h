@@ -62,7 +62,8 @@ struct CompiledRule {
   CompiledExpr match;
   std::vector<CompiledExpr> require;
   CompiledTemplate summary;
-  std::vector<std::pair<std::string, CompiledExpr>> fields;  // declaration order
+  std::vector<std::pair<std::string, CompiledExpr>>
+      fields;                    // declaration order
   std::vector<int> field_order;  // indices of fields sorted by name
 };
 
@@ -94,7 +95,9 @@ class CompiledPolicy {
 
   // Policy.
   const std::vector<std::string>& inputs() const { return inputs_; }
-  const CompiledExpr* select() const { return select_.program ? &select_ : nullptr; }
+  const CompiledExpr* select() const {
+    return select_.program ? &select_ : nullptr;
+  }
   const cel::Value& params() const { return params_; }
   const RuleList& rules() const { return native_; }
 
@@ -126,7 +129,9 @@ class CompiledSource {
   // Null when the format's built-in mapping applies (or, for tenant, "").
   const CompiledExpr* id() const { return id_.program ? &id_ : nullptr; }
   const CompiledExpr* time() const { return time_.program ? &time_ : nullptr; }
-  const CompiledExpr* tenant() const { return tenant_.program ? &tenant_ : nullptr; }
+  const CompiledExpr* tenant() const {
+    return tenant_.program ? &tenant_ : nullptr;
+  }
   const SlotMap& slots() const { return slots_; }
   // True for the presets used when no Source document describes a type.
   bool builtin() const { return builtin_; }

@@ -18,45 +18,64 @@ namespace {
 
 const char* VarName(Var v) {
   switch (v) {
-    case Var::kAudit: return "audit";
-    case Var::kEvent: return "event";
-    case Var::kActor: return "actor";
-    case Var::kActorRef: return "actorRef";
-    case Var::kKind: return "kind";
-    case Var::kData: return "data";
-    case Var::kMeta: return "meta";
-    case Var::kParams: return "params";
+    case Var::kAudit:
+      return "audit";
+    case Var::kEvent:
+      return "event";
+    case Var::kActor:
+      return "actor";
+    case Var::kActorRef:
+      return "actorRef";
+    case Var::kKind:
+      return "kind";
+    case Var::kData:
+      return "data";
+    case Var::kMeta:
+      return "meta";
+    case Var::kParams:
+      return "params";
   }
   return "";
 }
 
 bool IsKnown(const cel::Type& t) {
-  return t.kind() != cel::TypeKind::kDyn && t.kind() != cel::TypeKind::kTypeParam &&
+  return t.kind() != cel::TypeKind::kDyn &&
+         t.kind() != cel::TypeKind::kTypeParam &&
          t.kind() != cel::TypeKind::kError;
 }
 
 // The most specific type describing every value given (dyn when they differ).
-cel::Type Unify(const cel::Type& a, const cel::Type& b) { return a == b ? a : cel::Type::Dyn(); }
+cel::Type Unify(const cel::Type& a, const cel::Type& b) {
+  return a == b ? a : cel::Type::Dyn();
+}
 
 // The static type of a params value, so the checker can catch mistakes.
 cel::Type TypeOfValue(const cel::Value& v) {
   switch (v.kind()) {
-    case cel::Kind::kBool: return cel::Type::Bool();
-    case cel::Kind::kInt: return cel::Type::Int();
-    case cel::Kind::kUint: return cel::Type::Uint();
-    case cel::Kind::kDouble: return cel::Type::Double();
-    case cel::Kind::kString: return cel::Type::String();
+    case cel::Kind::kBool:
+      return cel::Type::Bool();
+    case cel::Kind::kInt:
+      return cel::Type::Int();
+    case cel::Kind::kUint:
+      return cel::Type::Uint();
+    case cel::Kind::kDouble:
+      return cel::Type::Double();
+    case cel::Kind::kString:
+      return cel::Type::String();
     case cel::Kind::kList: {
       if (v.list().empty()) return cel::Type::List(cel::Type::Dyn());
       cel::Type elem = TypeOfValue(v.list()[0]);
-      for (const cel::Value& item : v.list()) elem = Unify(elem, TypeOfValue(item));
+      for (const cel::Value& item : v.list())
+        elem = Unify(elem, TypeOfValue(item));
       return cel::Type::List(elem);
     }
     case cel::Kind::kMap: {
       const cel::MapData& m = v.map();
-      if (m.size == 0) return cel::Type::Map(cel::Type::String(), cel::Type::Dyn());
+      if (m.size == 0)
+        return cel::Type::Map(cel::Type::String(), cel::Type::Dyn());
       cel::Type value = TypeOfValue(m.values[0]);
-      for (uint32_t i = 1; i < m.size; ++i) value = Unify(value, TypeOfValue(m.values[i]));
+      for (uint32_t i = 1; i < m.size; ++i)
+        value = Unify(value, TypeOfValue(m.values[i]));
       return cel::Type::Map(cel::Type::String(), value);
     }
     default:
@@ -79,18 +98,21 @@ class PolicyCompiler {
 
   void Error(int pos, std::string path, std::string message) {
     ++errors_;
-    problems_->push_back(source_.ProblemAt(pos, std::move(path), std::move(message)));
+    problems_->push_back(
+        source_.ProblemAt(pos, std::move(path), std::move(message)));
   }
 
-  std::unique_ptr<cel::Env> MakeEnv(const std::vector<std::pair<Var, cel::Type>>& vars,
-                                    SlotMap* slots, int pos);
+  std::unique_ptr<cel::Env> MakeEnv(
+      const std::vector<std::pair<Var, cel::Type>>& vars, SlotMap* slots,
+      int pos);
   // Compiles the expression `text`, which starts at byte `value_offset` of
   // `scalar`'s value. `what` names it in messages ("match", "summary block
   // 2"). False on error (reported).
-  bool CompileExpr(const cel::Env& env, const Scalar& scalar, std::string_view text,
-                   int value_offset, Want want, const std::string& what,
-                   CompiledExpr* out);
-  bool CompileTemplate(const cel::Env& env, const Scalar& scalar, CompiledTemplate* out);
+  bool CompileExpr(const cel::Env& env, const Scalar& scalar,
+                   std::string_view text, int value_offset, Want want,
+                   const std::string& what, CompiledExpr* out);
+  bool CompileTemplate(const cel::Env& env, const Scalar& scalar,
+                       CompiledTemplate* out);
   void CompileRules(const std::vector<RuleDoc>& docs, RuleList* list);
 
   const SourceText& source_;
@@ -99,11 +121,13 @@ class PolicyCompiler {
 };
 
 std::unique_ptr<cel::Env> PolicyCompiler::MakeEnv(
-    const std::vector<std::pair<Var, cel::Type>>& vars, SlotMap* slots, int pos) {
+    const std::vector<std::pair<Var, cel::Type>>& vars, SlotMap* slots,
+    int pos) {
   auto env = cel::Env::Create();
   if (!env.ok()) {
-    Error(pos, "", absl::StrCat("internal error creating the CEL environment: ",
-                                env.status().message()));
+    Error(pos, "",
+          absl::StrCat("internal error creating the CEL environment: ",
+                       env.status().message()));
     return nullptr;
   }
   absl::Status status = RegisterLinkFunction((*env)->functions());
@@ -113,24 +137,28 @@ std::unique_ptr<cel::Env> PolicyCompiler::MakeEnv(
     slots->slot[static_cast<int>(var)] = (*env)->SlotOf(VarName(var));
   }
   if (!status.ok()) {
-    Error(pos, "", absl::StrCat("internal error declaring variables: ",
-                                status.message()));
+    Error(
+        pos, "",
+        absl::StrCat("internal error declaring variables: ", status.message()));
     return nullptr;
   }
   return std::move(env).value();
 }
 
 bool PolicyCompiler::CompileExpr(const cel::Env& env, const Scalar& scalar,
-                                 std::string_view text, int value_offset, Want want,
-                                 const std::string& what, CompiledExpr* out) {
+                                 std::string_view text, int value_offset,
+                                 Want want, const std::string& what,
+                                 CompiledExpr* out) {
   out->text = std::string(text);
   auto place = [&](int32_t offset) {
     return OffsetInScalar(source_.text(), scalar.pos, scalar.value,
                           value_offset + std::max<int32_t>(offset, 0));
   };
-  std::string prefix = what.starts_with("summary block") ? absl::StrCat(what, ": ") : "";
+  std::string prefix =
+      what.starts_with("summary block") ? absl::StrCat(what, ": ") : "";
   if (text.empty()) {
-    Error(place(0), scalar.path, absl::StrCat(prefix, "the expression is empty"));
+    Error(place(0), scalar.path,
+          absl::StrCat(prefix, "the expression is empty"));
     return false;
   }
   cel::Source cel_source{std::string(text)};
@@ -149,7 +177,8 @@ bool PolicyCompiler::CompileExpr(const cel::Env& env, const Scalar& scalar,
     for (const cel::Diagnostic& d : compiled.diagnostics) {
       std::string message = d.message;
       size_t at = message.find("undeclared reference to '");
-      if (at != std::string::npos && message.find("did you mean") == std::string::npos) {
+      if (at != std::string::npos &&
+          message.find("did you mean") == std::string::npos) {
         size_t begin = at + 25;
         size_t end = message.find('\'', begin);
         std::string name = message.substr(begin, end - begin);
@@ -168,7 +197,8 @@ bool PolicyCompiler::CompileExpr(const cel::Env& env, const Scalar& scalar,
     return false;
   }
   const cel::Type& type = compiled.type;
-  if (want == Want::kBool && IsKnown(type) && type.kind() != cel::TypeKind::kBool) {
+  if (want == Want::kBool && IsKnown(type) &&
+      type.kind() != cel::TypeKind::kBool) {
     Error(place(0), scalar.path,
           absl::StrCat(what, " must yield a bool, but this expression yields ",
                        type.DebugString(),
@@ -176,9 +206,11 @@ bool PolicyCompiler::CompileExpr(const cel::Env& env, const Scalar& scalar,
                        "(`... > 0`, `... == 'x'`)"));
     return false;
   }
-  if (want == Want::kString && IsKnown(type) && type.kind() != cel::TypeKind::kString) {
+  if (want == Want::kString && IsKnown(type) &&
+      type.kind() != cel::TypeKind::kString) {
     Error(place(0), scalar.path,
-          absl::StrCat(what, " (`", base::AV(text), "`) yields ", type.DebugString(),
+          absl::StrCat(what, " (`", base::AV(text), "`) yields ",
+                       type.DebugString(),
                        ", but it must yield a string; wrap it in string(...)"));
     return false;
   }
@@ -190,8 +222,8 @@ bool PolicyCompiler::CompileTemplate(const cel::Env& env, const Scalar& scalar,
                                      CompiledTemplate* out) {
   ParsedTemplate parsed = ParseTemplate(scalar.value);
   for (const TemplateError& e : parsed.errors) {
-    Error(OffsetInScalar(source_.text(), scalar.pos, scalar.value, e.offset), scalar.path,
-          e.message);
+    Error(OffsetInScalar(source_.text(), scalar.pos, scalar.value, e.offset),
+          scalar.path, e.message);
   }
   if (!parsed.ok()) return false;
   bool ok = true;
@@ -214,7 +246,8 @@ bool PolicyCompiler::CompileTemplate(const cel::Env& env, const Scalar& scalar,
   return ok;
 }
 
-void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs, RuleList* list) {
+void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs,
+                                  RuleList* list) {
   const cel::Env& env = *list->env;
   for (size_t i = 0; i < docs.size(); ++i) {
     const RuleDoc& doc = docs[i];
@@ -223,7 +256,8 @@ void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs, RuleList* li
     rule.index = static_cast<int>(i);
     rule.description = doc.description.value;
     if (doc.match.present() && !doc.match.value.empty()) {
-      CompileExpr(env, doc.match, doc.match.value, 0, Want::kBool, "match", &rule.match);
+      CompileExpr(env, doc.match, doc.match.value, 0, Want::kBool, "match",
+                  &rule.match);
     }
     for (size_t r = 0; r < doc.require.size(); ++r) {
       CompiledExpr expr;
@@ -242,14 +276,16 @@ void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs, RuleList* li
     }
     rule.field_order.resize(rule.fields.size());
     std::iota(rule.field_order.begin(), rule.field_order.end(), 0);
-    std::sort(rule.field_order.begin(), rule.field_order.end(), [&](int a, int b) {
-      return rule.fields[a].first < rule.fields[b].first;
-    });
+    std::sort(rule.field_order.begin(), rule.field_order.end(),
+              [&](int a, int b) {
+                return rule.fields[a].first < rule.fields[b].first;
+              });
     list->rules.push_back(std::move(rule));
   }
 }
 
-std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(const PolicyDoc& doc) {
+std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(
+    const PolicyDoc& doc) {
   std::shared_ptr<CompiledPolicy> policy(new CompiledPolicy());
   policy->name_ = doc.name.value;
   policy->kind_ = doc.kind;
@@ -257,7 +293,8 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(const PolicyDoc& d
   policy->labels_ = doc.labels;
   policy->file_ = source_.file();
   policy->tests_ = doc.tests;
-  const cel::Type actor_ref = cel::Type::Map(cel::Type::String(), cel::Type::String());
+  const cel::Type actor_ref =
+      cel::Type::Map(cel::Type::String(), cel::Type::String());
   if (doc.kind == PolicyKind::kActivity) {
     policy->api_group_ = doc.api_group.value;
     policy->resource_kind_ = doc.resource_kind.value;
@@ -292,14 +329,15 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(const PolicyDoc& d
     }
     policy->params_ = *params;
     RuleList& list = policy->native_;
-    list.env = MakeEnv({{Var::kData, cel::Type::Dyn()},
-                        {Var::kMeta, cel::Type::Map(cel::Type::String(), cel::Type::Dyn())},
-                        {Var::kParams, TypeOfValue(*params)}},
-                       &list.slots, doc.pos);
+    list.env = MakeEnv(
+        {{Var::kData, cel::Type::Dyn()},
+         {Var::kMeta, cel::Type::Map(cel::Type::String(), cel::Type::Dyn())},
+         {Var::kParams, TypeOfValue(*params)}},
+        &list.slots, doc.pos);
     if (list.env == nullptr) return nullptr;
     if (doc.select.present() && !doc.select.value.empty()) {
-      CompileExpr(*list.env, doc.select, doc.select.value, 0, Want::kBool, "select",
-                  &policy->select_);
+      CompileExpr(*list.env, doc.select, doc.select.value, 0, Want::kBool,
+                  "select", &policy->select_);
     }
     CompileRules(doc.rules, &list);
   }
@@ -307,30 +345,37 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(const PolicyDoc& d
   return policy;
 }
 
-std::shared_ptr<const CompiledSource> PolicyCompiler::Compile(const SourceDoc& doc) {
+std::shared_ptr<const CompiledSource> PolicyCompiler::Compile(
+    const SourceDoc& doc) {
   std::shared_ptr<CompiledSource> source(new CompiledSource());
   source->name_ = doc.name.value;
   source->format_ = doc.format;
-  std::vector<std::pair<Var, cel::Type>> vars = {{Var::kData, cel::Type::Dyn()}};
-  if (doc.format == SourceFormat::kKubernetesAudit) vars.push_back({Var::kAudit, cel::Type::Dyn()});
-  if (doc.format == SourceFormat::kKubernetesEvent) vars.push_back({Var::kEvent, cel::Type::Dyn()});
+  std::vector<std::pair<Var, cel::Type>> vars = {
+      {Var::kData, cel::Type::Dyn()}};
+  if (doc.format == SourceFormat::kKubernetesAudit)
+    vars.push_back({Var::kAudit, cel::Type::Dyn()});
+  if (doc.format == SourceFormat::kKubernetesEvent)
+    vars.push_back({Var::kEvent, cel::Type::Dyn()});
   source->env_ = MakeEnv(vars, &source->slots_, doc.pos);
   if (source->env_ == nullptr) return nullptr;
   if (doc.id.present()) {
-    CompileExpr(*source->env_, doc.id, doc.id.value, 0, Want::kAny, "id", &source->id_);
+    CompileExpr(*source->env_, doc.id, doc.id.value, 0, Want::kAny, "id",
+                &source->id_);
   }
   if (doc.time.present()) {
-    CompileExpr(*source->env_, doc.time, doc.time.value, 0, Want::kAny, "time", &source->time_);
+    CompileExpr(*source->env_, doc.time, doc.time.value, 0, Want::kAny, "time",
+                &source->time_);
   }
   if (doc.tenant.present()) {
-    CompileExpr(*source->env_, doc.tenant, doc.tenant.value, 0, Want::kString, "tenant",
-                &source->tenant_);
+    CompileExpr(*source->env_, doc.tenant, doc.tenant.value, 0, Want::kString,
+                "tenant", &source->tenant_);
   }
   if (errors_ > 0) return nullptr;
   return source;
 }
 
-std::shared_ptr<const CompiledSource> CompiledSource::Builtin(std::string_view type) {
+std::shared_ptr<const CompiledSource> CompiledSource::Builtin(
+    std::string_view type) {
   std::shared_ptr<CompiledSource> source(new CompiledSource());
   source->name_ = std::string(type);
   source->builtin_ = true;
@@ -340,15 +385,15 @@ std::shared_ptr<const CompiledSource> CompiledSource::Builtin(std::string_view t
   return source;
 }
 
-std::shared_ptr<const CompiledPolicy> CompilePolicy(const PolicyDoc& doc,
-                                                    const SourceText& source,
-                                                    std::vector<Problem>* problems) {
+std::shared_ptr<const CompiledPolicy> CompilePolicy(
+    const PolicyDoc& doc, const SourceText& source,
+    std::vector<Problem>* problems) {
   return PolicyCompiler(source, problems).Compile(doc);
 }
 
-std::shared_ptr<const CompiledSource> CompileSource(const SourceDoc& doc,
-                                                    const SourceText& source,
-                                                    std::vector<Problem>* problems) {
+std::shared_ptr<const CompiledSource> CompileSource(
+    const SourceDoc& doc, const SourceText& source,
+    std::vector<Problem>* problems) {
   return PolicyCompiler(source, problems).Compile(doc);
 }
 

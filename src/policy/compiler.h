@@ -16,12 +16,12 @@
 namespace retro::policy {
 
 // Null when the document has an error (reported in `problems`).
-std::shared_ptr<const CompiledPolicy> CompilePolicy(const PolicyDoc& doc,
-                                                    const SourceText& source,
-                                                    std::vector<Problem>* problems);
-std::shared_ptr<const CompiledSource> CompileSource(const SourceDoc& doc,
-                                                    const SourceText& source,
-                                                    std::vector<Problem>* problems);
+std::shared_ptr<const CompiledPolicy> CompilePolicy(
+    const PolicyDoc& doc, const SourceText& source,
+    std::vector<Problem>* problems);
+std::shared_ptr<const CompiledSource> CompileSource(
+    const SourceDoc& doc, const SourceText& source,
+    std::vector<Problem>* problems);
 
 }  // namespace retro::policy
 

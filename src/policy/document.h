@@ -33,7 +33,7 @@ struct RuleDoc {
 // One embedded example (`tests:` of a Policy).
 struct TestDoc {
   Scalar name;
-  std::string path;        // "spec.tests[0]"
+  std::string path;  // "spec.tests[0]"
   int pos = -1;
   int line = 0;
   Scalar type;             // the input's type; default: the policy's first

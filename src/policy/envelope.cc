@@ -32,16 +32,17 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 bool FastParse(std::string_view s, absl::Time* out) {
   int year, month, day, hour, minute, second;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
     return false;
   }
-  if (!Digits(s, 0, 4, &year) || !Digits(s, 5, 2, &month) || !Digits(s, 8, 2, &day) ||
-      !Digits(s, 11, 2, &hour) || !Digits(s, 14, 2, &minute) || !Digits(s, 17, 2, &second)) {
+  if (!Digits(s, 0, 4, &year) || !Digits(s, 5, 2, &month) ||
+      !Digits(s, 8, 2, &day) || !Digits(s, 11, 2, &hour) ||
+      !Digits(s, 14, 2, &minute) || !Digits(s, 17, 2, &second)) {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 59) {
     return false;
   }
   size_t i = 19;
@@ -59,19 +60,23 @@ bool FastParse(std::string_view s, absl::Time* out) {
   }
   if (i + 1 != s.size() || (s[i] != 'Z' && s[i] != 'z')) return false;
   // Reject impossible days (Feb 30) by checking the round trip of the month.
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
   if (day > kDays[month - 1]) return false;
-  if (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))) {
+  if (month == 2 && day == 29 &&
+      !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))) {
     return false;
   }
-  int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 +
+                 minute * 60 + second;
   *out = absl::FromUnixSeconds(secs) + absl::Nanoseconds(nanos);
   return true;
 }
 
 }  // namespace
 
-const cel::Value* Lookup(const cel::Value& root, std::initializer_list<std::string_view> path) {
+const cel::Value* Lookup(const cel::Value& root,
+                         std::initializer_list<std::string_view> path) {
   const cel::Value* v = &root;
   for (std::string_view key : path) {
     if (v->kind() != cel::Kind::kMap) return nullptr;
@@ -81,9 +86,11 @@ const cel::Value* Lookup(const cel::Value& root, std::initializer_list<std::stri
   return v;
 }
 
-std::string_view StringAt(const cel::Value& root, std::initializer_list<std::string_view> path) {
+std::string_view StringAt(const cel::Value& root,
+                          std::initializer_list<std::string_view> path) {
   const cel::Value* v = Lookup(root, path);
-  return v != nullptr && v->is_string() ? v->string_value() : std::string_view();
+  return v != nullptr && v->is_string() ? v->string_value()
+                                        : std::string_view();
 }
 
 cel::Value NormalizeAudit(const cel::Value& payload, cel::Arena& arena) {
@@ -91,7 +98,8 @@ cel::Value NormalizeAudit(const cel::Value& payload, cel::Arena& arena) {
       "objectRef", "user", "responseStatus", "requestObject", "responseObject"};
   const cel::MapData& map = payload.map();
   int missing = 0;
-  for (std::string_view key : kDefaulted) missing += map.FindString(key) == nullptr;
+  for (std::string_view key : kDefaulted)
+    missing += map.FindString(key) == nullptr;
   if (missing == 0) return payload;
   uint32_t n = map.size + missing;
   cel::Value* keys = arena.AllocArray<cel::Value>(n);
@@ -112,7 +120,8 @@ cel::Value NormalizeAudit(const cel::Value& payload, cel::Arena& arena) {
   return built != nullptr ? cel::Value::Map(built) : payload;
 }
 
-cel::Value ActorRef(std::string_view type, std::string_view name, cel::Arena& arena) {
+cel::Value ActorRef(std::string_view type, std::string_view name,
+                    cel::Arena& arena) {
   cel::Value* keys = arena.AllocArray<cel::Value>(2);
   cel::Value* values = arena.AllocArray<cel::Value>(2);
   keys[0] = cel::Value::String("type");

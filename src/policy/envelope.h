@@ -15,9 +15,11 @@ namespace retro::policy::internal {
 
 // The value at a path of map keys; nullptr when any step is missing or not
 // a map.
-const cel::Value* Lookup(const cel::Value& root, std::initializer_list<std::string_view> path);
+const cel::Value* Lookup(const cel::Value& root,
+                         std::initializer_list<std::string_view> path);
 // The string at a path; empty when missing or not a string.
-std::string_view StringAt(const cel::Value& root, std::initializer_list<std::string_view> path);
+std::string_view StringAt(const cel::Value& root,
+                          std::initializer_list<std::string_view> path);
 
 // The audit payload with objectRef, user, responseStatus, requestObject and
 // responseObject defaulting to {} so `has()` on their fields works.
@@ -25,7 +27,8 @@ std::string_view StringAt(const cel::Value& root, std::initializer_list<std::str
 cel::Value NormalizeAudit(const cel::Value& payload, cel::Arena& arena);
 
 // {"type": type, "name": name}.
-cel::Value ActorRef(std::string_view type, std::string_view name, cel::Arena& arena);
+cel::Value ActorRef(std::string_view type, std::string_view name,
+                    cel::Arena& arena);
 // user, serviceaccount or system, from an audit username.
 std::string_view AuditActorType(std::string_view username);
 

@@ -68,11 +68,16 @@ std::string Describe(const cel::Value& v) {
 
 std::string_view OutcomeKindName(OutcomeKind kind) {
   switch (kind) {
-    case OutcomeKind::kUnselected: return "unselected";
-    case OutcomeKind::kMatched: return "matched";
-    case OutcomeKind::kUnmatched: return "unmatched";
-    case OutcomeKind::kDropped: return "dropped";
-    case OutcomeKind::kError: return "error";
+    case OutcomeKind::kUnselected:
+      return "unselected";
+    case OutcomeKind::kMatched:
+      return "matched";
+    case OutcomeKind::kUnmatched:
+      return "unmatched";
+    case OutcomeKind::kDropped:
+      return "dropped";
+    case OutcomeKind::kError:
+      return "error";
   }
   return "";
 }
@@ -134,11 +139,13 @@ cel::Value Evaluator::Meta() {
   keys[2] = cel::Value::String("tenant");
   values[2] = cel::Value::String(envelope_.tenant);
   keys[3] = cel::Value::String("time");
-  values[3] = envelope_.has_time ? cel::Value::FromTime(envelope_.time) : cel::Value::Null();
+  values[3] = envelope_.has_time ? cel::Value::FromTime(envelope_.time)
+                                 : cel::Value::Null();
   keys[4] = cel::Value::String("source");
   values[4] = cel::Value::String(envelope_.source);
   const cel::Value* duplicate = nullptr;
-  cel::Value meta = cel::Value::Map(cel::BuildMap(arena_, keys, values, 5, &duplicate));
+  cel::Value meta =
+      cel::Value::Map(cel::BuildMap(arena_, keys, values, 5, &duplicate));
   vars_[static_cast<int>(Var::kMeta)] = meta;
   has_meta_ = true;
   return meta;
@@ -157,14 +164,14 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   envelope_.source = {};
   auto parsed = parser_.Parse(json, arena_);
   if (!parsed.ok()) {
-    load_status_ = absl::InvalidArgumentError(
-        absl::StrCat("the event is not valid JSON: ", parsed.status().message()));
+    load_status_ = absl::InvalidArgumentError(absl::StrCat(
+        "the event is not valid JSON: ", parsed.status().message()));
     return load_status_;
   }
   cel::Value payload = *parsed;
   if (payload.kind() != cel::Kind::kMap) {
-    load_status_ = absl::InvalidArgumentError(
-        absl::StrCat("the event must be a JSON object, not ", base::AV(payload.TypeName())));
+    load_status_ = absl::InvalidArgumentError(absl::StrCat(
+        "the event must be a JSON object, not ", base::AV(payload.TypeName())));
     return load_status_;
   }
   const CompiledSource& source = sources_->For(type);
@@ -181,7 +188,8 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
     set(Var::kActor, cel::Value::String(actor));
     set(Var::kActorRef,
         internal::ActorRef(internal::AuditActorType(actor), actor, arena_));
-    set(Var::kKind, cel::Value::String(StringAt(payload, {"objectRef", "resource"})));
+    set(Var::kKind,
+        cel::Value::String(StringAt(payload, {"objectRef", "resource"})));
   } else if (format_ == SourceFormat::kKubernetesEvent) {
     std::string_view actor = StringAt(payload, {"reportingController"});
     if (actor.empty()) actor = StringAt(payload, {"source", "component"});
@@ -193,7 +201,8 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   return load_status_;
 }
 
-absl::Status Evaluator::ReadEnvelope(const CompiledSource& source, std::string_view json) {
+absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
+                                     std::string_view json) {
   const cel::Value& payload = vars_[static_cast<int>(Var::kData)];
   envelope_.source = source.builtin() ? std::string_view() : source.name();
   Bind(source.slots(), nullptr);
@@ -212,17 +221,20 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source, std::string_v
     } else if (v.is_error()) {
       return fail("id", v.error_message());
     } else {
-      return fail("id", absl::StrCat("yielded ", Describe(v), "; an id must be a string"));
+      return fail("id", absl::StrCat("yielded ", Describe(v),
+                                     "; an id must be a string"));
     }
   } else {
     switch (format_) {
       case SourceFormat::kKubernetesAudit:
         envelope_.id.assign(StringAt(payload, {"auditID"}));
-        if (envelope_.id.empty()) return fail("id", "the audit event has no auditID");
+        if (envelope_.id.empty())
+          return fail("id", "the audit event has no auditID");
         break;
       case SourceFormat::kKubernetesEvent:
         envelope_.id.assign(StringAt(payload, {"metadata", "uid"}));
-        if (envelope_.id.empty()) return fail("id", "the event has no metadata.uid");
+        if (envelope_.id.empty())
+          return fail("id", "the event has no metadata.uid");
         break;
       case SourceFormat::kJson: {
         const cel::Value* v = Lookup(payload, {"id"});
@@ -251,22 +263,27 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source, std::string_v
     } else if (v.is_error()) {
       return fail("time", v.error_message());
     } else {
-      return fail("time", absl::StrCat("yielded ", Describe(v),
-                                       "; a time must be an RFC 3339 string or a timestamp"));
+      return fail(
+          "time",
+          absl::StrCat("yielded ", Describe(v),
+                       "; a time must be an RFC 3339 string or a timestamp"));
     }
   } else if (format_ == SourceFormat::kKubernetesAudit) {
     time_text = StringAt(payload, {"requestReceivedTimestamp"});
   } else if (format_ == SourceFormat::kKubernetesEvent) {
     time_text = StringAt(payload, {"eventTime"});
-    if (time_text.empty()) time_text = StringAt(payload, {"metadata", "creationTimestamp"});
+    if (time_text.empty())
+      time_text = StringAt(payload, {"metadata", "creationTimestamp"});
   }
   if (!time_text.empty()) {
     if (!internal::ParseTimestamp(time_text, &envelope_.time)) {
-      return fail("time", absl::StrCat("'", base::AV(time_text), "' is not an RFC 3339 time"));
+      return fail("time", absl::StrCat("'", base::AV(time_text),
+                                       "' is not an RFC 3339 time"));
     }
     envelope_.has_time = true;
   }
-  if (envelope_.has_time) envelope_.time_nanos = base::ToUnixNanos(envelope_.time);
+  if (envelope_.has_time)
+    envelope_.time_nanos = base::ToUnixNanos(envelope_.time);
   // tenant
   if (const CompiledExpr* tenant = source.tenant()) {
     cel::Value v = Run(*tenant, nullptr);
@@ -275,7 +292,8 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source, std::string_v
     } else if (v.is_error()) {
       return fail("tenant", v.error_message());
     } else {
-      return fail("tenant", absl::StrCat("yielded ", Describe(v), "; a tenant must be a string"));
+      return fail("tenant", absl::StrCat("yielded ", Describe(v),
+                                         "; a tenant must be a string"));
     }
   }
   return absl::OkStatus();
@@ -292,7 +310,8 @@ void Evaluator::Fail(const CompiledRule* rule, std::string_view expression,
     outcome_.rule_index = rule->index;
     absl::StrAppend(&outcome_.reason, "rule '", rule->name, "', ");
   }
-  absl::StrAppend(&outcome_.reason, base::AV(expression), ": ", base::AV(message));
+  absl::StrAppend(&outcome_.reason, base::AV(expression), ": ",
+                  base::AV(message));
 }
 
 bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
@@ -307,7 +326,8 @@ bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
   if (format_ == SourceFormat::kKubernetesAudit) {
     if (policy.audit_rules().rules.empty()) return false;
     if (StringAt(payload, {"objectRef", "apiGroup"}) != policy.api_group() ||
-        StringAt(payload, {"objectRef", "resource"}) != policy.resource_plural()) {
+        StringAt(payload, {"objectRef", "resource"}) !=
+            policy.resource_plural()) {
       return false;
     }
     *list = &policy.audit_rules();
@@ -321,7 +341,8 @@ bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
     }
     if (regarding == nullptr) return false;
     if (StringAt(*regarding, {"kind"}) != policy.resource_kind() ||
-        GroupOfApiVersion(StringAt(*regarding, {"apiVersion"})) != policy.api_group()) {
+        GroupOfApiVersion(StringAt(*regarding, {"apiVersion"})) !=
+            policy.api_group()) {
       return false;
     }
     *list = &policy.event_rules();
@@ -339,7 +360,9 @@ const Outcome& Evaluator::Evaluate(const CompiledPolicy& policy) {
   outcome_.expression.clear();
   outcome_.message.clear();
   if (!load_status_.ok()) {
-    Fail(nullptr, "input", std::string_view(load_status_.message().data(), load_status_.message().size()));
+    Fail(nullptr, "input",
+         std::string_view(load_status_.message().data(),
+                          load_status_.message().size()));
     return outcome_;
   }
   const RuleList* list = nullptr;
@@ -352,7 +375,8 @@ const Outcome& Evaluator::Evaluate(const CompiledPolicy& policy) {
       return outcome_;
     }
     if (!v.is_bool()) {
-      Fail(nullptr, "select", absl::StrCat("yielded ", Describe(v), ", not a bool"));
+      Fail(nullptr, "select",
+           absl::StrCat("yielded ", Describe(v), ", not a bool"));
       return outcome_;
     }
     if (!v.bool_value()) return outcome_;
@@ -366,8 +390,9 @@ void Evaluator::RunRules(const CompiledPolicy& policy, const RuleList& list) {
     cel::Value m = Run(rule.match, nullptr);
     if (m.is_error()) return Fail(&rule, "match", m.error_message());
     if (!m.is_bool()) {
-      return Fail(&rule, "match",
-                  absl::StrCat("yielded ", Describe(m), "; match must yield a bool"));
+      return Fail(
+          &rule, "match",
+          absl::StrCat("yielded ", Describe(m), "; match must yield a bool"));
     }
     if (!m.bool_value()) continue;
     outcome_.rule = rule.name;
@@ -403,14 +428,17 @@ bool Evaluator::RenderRecord(const CompiledRule& rule) {
       record.summary.append(v.string_value());
       continue;
     }
-    std::string where = absl::StrCat("summary block ", block, " (`",
-                                     rule.summary.blocks[part.block].text, "`)");
+    std::string where =
+        absl::StrCat("summary block ", block, " (`",
+                     rule.summary.blocks[part.block].text, "`)");
     if (v.is_error()) {
       Fail(&rule, where, v.error_message());
     } else {
-      Fail(&rule, where,
-           absl::StrCat("yielded ", Describe(v),
-                        "; a summary block must yield a string: wrap it in string(...)"));
+      Fail(
+          &rule, where,
+          absl::StrCat(
+              "yielded ", Describe(v),
+              "; a summary block must yield a string: wrap it in string(...)"));
     }
     return false;
   }
@@ -427,7 +455,8 @@ bool Evaluator::RenderRecord(const CompiledRule& rule) {
     }
     if (!AppendCanonicalJson(v, &field.json)) {
       Fail(&rule, absl::StrCat("fields.", name),
-           absl::StrCat("yielded ", Describe(v), ", which JSON cannot represent"));
+           absl::StrCat("yielded ", Describe(v),
+                        ", which JSON cannot represent"));
       return false;
     }
   }
@@ -448,7 +477,8 @@ bool Evaluator::RenderRecord(const CompiledRule& rule) {
   return true;
 }
 
-void Evaluator::FinishRecord(const CompiledPolicy& policy, const CompiledRule& rule) {
+void Evaluator::FinishRecord(const CompiledPolicy& policy,
+                             const CompiledRule& rule) {
   Record& record = outcome_.record;
   record.origin_type = envelope_.type;
   record.origin_id = envelope_.id;
@@ -488,7 +518,8 @@ void Evaluator::FinishRecord(const CompiledPolicy& policy, const CompiledRule& r
   record.content_hash = base::Hash128Of(buffer_);
 }
 
-const Outcome& Evaluator::EvaluateLine(const CompiledPolicy& policy, std::string_view type,
+const Outcome& Evaluator::EvaluateLine(const CompiledPolicy& policy,
+                                       std::string_view type,
                                        std::string_view json) {
   (void)Load(type, json);
   return Evaluate(policy);

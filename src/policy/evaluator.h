@@ -129,17 +129,19 @@ class Evaluator {
   const Outcome& Evaluate(const CompiledPolicy& policy);
 
   // Load + Evaluate.
-  const Outcome& EvaluateLine(const CompiledPolicy& policy, std::string_view type,
-                              std::string_view json);
+  const Outcome& EvaluateLine(const CompiledPolicy& policy,
+                              std::string_view type, std::string_view json);
 
  private:
-  absl::Status ReadEnvelope(const CompiledSource& source, std::string_view json);
+  absl::Status ReadEnvelope(const CompiledSource& source,
+                            std::string_view json);
   void Bind(const SlotMap& slots, const cel::Value* params);
   cel::Value Run(const CompiledExpr& expr, LinkSink* links);
   bool Selects(const CompiledPolicy& policy, const RuleList** list);
   void RunRules(const CompiledPolicy& policy, const RuleList& list);
   bool RenderRecord(const CompiledRule& rule);
-  void Fail(const CompiledRule* rule, std::string_view expression, std::string_view message);
+  void Fail(const CompiledRule* rule, std::string_view expression,
+            std::string_view message);
   void FinishRecord(const CompiledPolicy& policy, const CompiledRule& rule);
   cel::Value Meta();
 

@@ -20,12 +20,13 @@ int DocReader::Pos(const YAML::Node& node) const {
 
 void DocReader::Error(int pos, std::string path, std::string message) {
   ++errors_;
-  problems_->push_back(source_.ProblemAt(pos, std::move(path), std::move(message)));
+  problems_->push_back(
+      source_.ProblemAt(pos, std::move(path), std::move(message)));
 }
 
 void DocReader::Warn(int pos, std::string path, std::string message) {
-  problems_->push_back(source_.ProblemAt(pos, std::move(path), std::move(message),
-                                         Problem::Severity::kWarning));
+  problems_->push_back(source_.ProblemAt(
+      pos, std::move(path), std::move(message), Problem::Severity::kWarning));
 }
 
 YAML::Node DocReader::Child(const YAML::Node& map, std::string_view key) {
@@ -44,7 +45,8 @@ void DocReader::CheckKeys(const YAML::Node& map, const std::string& path,
   std::vector<std::string> seen;
   for (const auto& kv : map) {
     if (!kv.first.IsScalar()) {
-      Error(kv.first, path, "a key must be a plain name, not a list or mapping");
+      Error(kv.first, path,
+            "a key must be a plain name, not a list or mapping");
       continue;
     }
     const std::string& key = kv.first.Scalar();
@@ -85,9 +87,10 @@ Scalar DocReader::AsScalar(const YAML::Node& node, std::string path,
     s.pos = Pos(node);
   } else {
     Error(node, s.path,
-          absl::StrCat("must be ", what.empty() ? "a single value" : base::AV(what),
-                       ", not a ", node.IsMap() ? "mapping" : "list",
-                       node.IsMap() ? " (quote the text if it contains ': ')" : ""));
+          absl::StrCat(
+              "must be ", what.empty() ? "a single value" : base::AV(what),
+              ", not a ", node.IsMap() ? "mapping" : "list",
+              node.IsMap() ? " (quote the text if it contains ': ')" : ""));
   }
   return s;
 }
@@ -95,14 +98,16 @@ Scalar DocReader::AsScalar(const YAML::Node& node, std::string path,
 Scalar DocReader::ReadScalar(const YAML::Node& map, std::string_view key,
                              const std::string& parent_path, bool required,
                              std::string_view what) {
-  std::string path = parent_path.empty() ? std::string(key)
-                                         : absl::StrCat(parent_path, ".", base::AV(key));
+  std::string path = parent_path.empty()
+                         ? std::string(key)
+                         : absl::StrCat(parent_path, ".", base::AV(key));
   YAML::Node child = Child(map, key);
   if (!child.IsDefined()) {
     if (required) {
       Error(map, path,
-            absl::StrCat("'", base::AV(key), "' is required",
-                         what.empty() ? "" : absl::StrCat(": add ", base::AV(what))));
+            absl::StrCat(
+                "'", base::AV(key), "' is required",
+                what.empty() ? "" : absl::StrCat(": add ", base::AV(what))));
     }
     Scalar s;
     s.path = path;
@@ -118,16 +123,18 @@ Scalar DocReader::ReadScalar(const YAML::Node& map, std::string_view key,
 bool DocReader::ExpectMap(const YAML::Node& node, const std::string& path,
                           std::string_view hint) {
   if (node.IsMap()) return true;
-  Error(node, path, absl::StrCat("must be a mapping (key: value lines)",
-                                 hint.empty() ? "" : "; ", base::AV(hint)));
+  Error(node, path,
+        absl::StrCat("must be a mapping (key: value lines)",
+                     hint.empty() ? "" : "; ", base::AV(hint)));
   return false;
 }
 
 bool DocReader::ExpectSeq(const YAML::Node& node, const std::string& path,
                           std::string_view hint) {
   if (node.IsSequence()) return true;
-  Error(node, path, absl::StrCat("must be a list (lines starting with '- ')",
-                                 hint.empty() ? "" : "; ", base::AV(hint)));
+  Error(node, path,
+        absl::StrCat("must be a list (lines starting with '- ')",
+                     hint.empty() ? "" : "; ", base::AV(hint)));
   return false;
 }
 
@@ -141,7 +148,8 @@ int EditDistance(std::string_view a, std::string_view b) {
     row[0] = static_cast<int>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
       int up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      row[j] =
+          std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
       diag = up;
     }
   }
@@ -157,7 +165,8 @@ std::string DidYouMean(std::string_view name,
   std::string_view found;
   for (std::string_view c : candidates) {
     int d = EditDistance(name, c);
-    if (d <= best && (found.empty() || d < EditDistance(name, found))) found = c;
+    if (d <= best && (found.empty() || d < EditDistance(name, found)))
+      found = c;
   }
   if (found.empty()) return {};
   return absl::StrCat("did you mean '", base::AV(found), "'?");
@@ -169,7 +178,8 @@ namespace {
 
 using internal::DocReader;
 
-constexpr std::string_view kActivityApiVersion = "activity.miloapis.com/v1alpha1";
+constexpr std::string_view kActivityApiVersion =
+    "activity.miloapis.com/v1alpha1";
 constexpr std::string_view kRetroApiVersion = "retro/v1";
 
 void ReadMetadata(DocReader& r, const YAML::Node& doc, Scalar* name,
@@ -181,7 +191,8 @@ void ReadMetadata(DocReader& r, const YAML::Node& doc, Scalar* name,
     return;
   }
   if (!r.ExpectMap(meta, "metadata", "give at least 'name: my-policy'")) return;
-  *name = r.ReadScalar(meta, "name", "metadata", true, "a name such as 'my-policy'");
+  *name = r.ReadScalar(meta, "name", "metadata", true,
+                       "a name such as 'my-policy'");
   if (name->present() && name->value.empty()) {
     r.Error(name->pos, name->path, "the name must not be empty");
   } else if (name->present() && dns_name && !IsDns1123Name(name->value)) {
@@ -191,7 +202,9 @@ void ReadMetadata(DocReader& r, const YAML::Node& doc, Scalar* name,
                          "' is not a DNS-1123 name: use lower-case letters, "
                          "digits, '-' and '.', starting and ending with a "
                          "letter or digit",
-                         suggestion.empty() ? "" : absl::StrCat(" (e.g. '", suggestion, "')")));
+                         suggestion.empty()
+                             ? ""
+                             : absl::StrCat(" (e.g. '", suggestion, "')")));
   }
   YAML::Node l = DocReader::Child(meta, "labels");
   if (l.IsDefined() && r.ExpectMap(l, "metadata.labels") && labels != nullptr) {
@@ -199,21 +212,23 @@ void ReadMetadata(DocReader& r, const YAML::Node& doc, Scalar* name,
       if (kv.first.IsScalar() && kv.second.IsScalar()) {
         labels->emplace_back(kv.first.Scalar(), kv.second.Scalar());
       } else {
-        r.Error(kv.second, "metadata.labels", "label keys and values must be text");
+        r.Error(kv.second, "metadata.labels",
+                "label keys and values must be text");
       }
     }
   }
 }
 
-std::string Normalize(DocReader& r, const YAML::Node& doc, std::string_view api_version,
-                      std::string_view kind) {
+std::string Normalize(DocReader& r, const YAML::Node& doc,
+                      std::string_view api_version, std::string_view kind) {
   std::string out = "{\"apiVersion\":";
   AppendJsonString(api_version, &out);
   out += ",\"kind\":";
   AppendJsonString(kind, &out);
   out += ",\"spec\":";
   std::string error;
-  if (!YamlToJson(DocReader::Child(doc, "spec"), /*sort_keys=*/true, &out, &error)) {
+  if (!YamlToJson(DocReader::Child(doc, "spec"), /*sort_keys=*/true, &out,
+                  &error)) {
     r.Error(doc, "spec", error);
   }
   out += "}";
@@ -224,11 +239,14 @@ void ReadActivityPolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
   p->kind = PolicyKind::kActivity;
   YAML::Node spec = DocReader::Child(doc, "spec");
   if (!spec.IsDefined()) {
-    r.Error(doc, "spec", "'spec' is required: give spec.resource and auditRules or eventRules");
+    r.Error(
+        doc, "spec",
+        "'spec' is required: give spec.resource and auditRules or eventRules");
     return;
   }
   if (!r.ExpectMap(spec, "spec")) return;
-  r.CheckKeys(spec, "spec", {"resource", "auditRules", "eventRules", "tests"}, false);
+  r.CheckKeys(spec, "spec", {"resource", "auditRules", "eventRules", "tests"},
+              false);
   YAML::Node resource = DocReader::Child(spec, "resource");
   if (!resource.IsDefined()) {
     r.Error(spec, "spec.resource",
@@ -239,8 +257,9 @@ void ReadActivityPolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
     r.CheckKeys(resource, "spec.resource", {"apiGroup", "kind"}, false);
     p->api_group = r.ReadScalar(resource, "apiGroup", "spec.resource", false);
     if (!p->api_group.present()) p->api_group.pos = r.Pos(resource);
-    p->resource_kind = r.ReadScalar(resource, "kind", "spec.resource", true,
-                                    "the resource's kind, e.g. 'kind: Deployment'");
+    p->resource_kind =
+        r.ReadScalar(resource, "kind", "spec.resource", true,
+                     "the resource's kind, e.g. 'kind: Deployment'");
     if (p->resource_kind.present() && p->resource_kind.value.empty()) {
       r.Error(p->resource_kind.pos, p->resource_kind.path,
               "the kind must not be empty, e.g. 'kind: Deployment'");
@@ -263,7 +282,8 @@ void ReadActivityPolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
             "'eventRules' (for Kubernetes events)");
   }
   YAML::Node tests = DocReader::Child(spec, "tests");
-  if (tests.IsDefined() && !tests.IsNull() && r.ExpectSeq(tests, "spec.tests")) {
+  if (tests.IsDefined() && !tests.IsNull() &&
+      r.ExpectSeq(tests, "spec.tests")) {
     p->tests = r.ReadTests(tests, "spec.tests");
   }
 }
@@ -276,7 +296,8 @@ void ReadNativePolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
     return;
   }
   if (!r.ExpectMap(spec, "spec")) return;
-  r.CheckKeys(spec, "spec", {"input", "select", "params", "rules", "tests"}, true);
+  r.CheckKeys(spec, "spec", {"input", "select", "params", "rules", "tests"},
+              true);
   YAML::Node input = DocReader::Child(spec, "input");
   if (!input.IsDefined() || input.IsNull()) {
     r.Error(spec, "spec.input",
@@ -285,24 +306,27 @@ void ReadNativePolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
   } else if (input.IsSequence()) {
     int i = 0;
     for (const YAML::Node& item : input) {
-      p->inputs.push_back(
-          r.AsScalar(item, absl::StrCat("spec.input[", i++, "]"), "an event type"));
+      p->inputs.push_back(r.AsScalar(
+          item, absl::StrCat("spec.input[", i++, "]"), "an event type"));
     }
     if (p->inputs.empty()) {
       r.Error(input, "spec.input", "give at least one event type");
     }
   } else {
-    p->inputs.push_back(r.AsScalar(input, "spec.input", "an event type or a list of them"));
+    p->inputs.push_back(
+        r.AsScalar(input, "spec.input", "an event type or a list of them"));
   }
   for (const Scalar& s : p->inputs) {
-    if (s.present() && s.value.empty()) r.Error(s.pos, s.path, "an event type must not be empty");
+    if (s.present() && s.value.empty())
+      r.Error(s.pos, s.path, "an event type must not be empty");
   }
   p->select = r.ReadScalar(spec, "select", "spec", false, "a CEL expression");
   YAML::Node params = DocReader::Child(spec, "params");
   p->params_path = "spec.params";
   if (params.IsDefined() && !params.IsNull()) {
     p->params_pos = r.Pos(params);
-    if (r.ExpectMap(params, "spec.params", "name each parameter, e.g. 'limit: 10'")) {
+    if (r.ExpectMap(params, "spec.params",
+                    "name each parameter, e.g. 'limit: 10'")) {
       p->params_json.clear();
       std::string error;
       if (!YamlToJson(params, /*sort_keys=*/false, &p->params_json, &error)) {
@@ -315,11 +339,13 @@ void ReadNativePolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
   if (!rules.IsDefined() || rules.IsNull()) {
     r.Error(spec, "spec.rules", "'rules' is required: add at least one rule");
   } else if (r.ExpectSeq(rules, "spec.rules")) {
-    if (rules.size() == 0) r.Error(rules, "spec.rules", "add at least one rule");
+    if (rules.size() == 0)
+      r.Error(rules, "spec.rules", "add at least one rule");
     p->rules = r.ReadRules(rules, "spec.rules", /*native=*/true);
   }
   YAML::Node tests = DocReader::Child(spec, "tests");
-  if (tests.IsDefined() && !tests.IsNull() && r.ExpectSeq(tests, "spec.tests")) {
+  if (tests.IsDefined() && !tests.IsNull() &&
+      r.ExpectSeq(tests, "spec.tests")) {
     p->tests = r.ReadTests(tests, "spec.tests");
   }
 }
@@ -327,14 +353,17 @@ void ReadNativePolicy(DocReader& r, const YAML::Node& doc, PolicyDoc* p) {
 void ReadDocument(DocReader& r, const YAML::Node& doc, FileDocs* out) {
   if (doc.IsNull() || !doc.IsDefined()) return;  // empty or comments only
   if (!doc.IsMap()) {
-    r.Error(doc, "", "a document must be a mapping with apiVersion, kind, metadata and spec");
+    r.Error(doc, "",
+            "a document must be a mapping with apiVersion, kind, metadata and "
+            "spec");
     return;
   }
   r.CheckKeys(doc, "", {"apiVersion", "kind", "metadata", "spec"}, false);
   Scalar api = r.ReadScalar(doc, "apiVersion", "", true,
                             "'apiVersion: retro/v1' or 'apiVersion: " +
                                 std::string(kActivityApiVersion) + "'");
-  Scalar kind = r.ReadScalar(doc, "kind", "", true, "'kind: Policy', 'Source' or 'ActivityPolicy'");
+  Scalar kind = r.ReadScalar(doc, "kind", "", true,
+                             "'kind: Policy', 'Source' or 'ActivityPolicy'");
   if (!api.present() || !kind.present()) return;
   int errors_before = r.errors();
   if (kind.value == "ActivityPolicy" || kind.value == "Policy") {
@@ -342,8 +371,8 @@ void ReadDocument(DocReader& r, const YAML::Node& doc, FileDocs* out) {
     std::string_view want = activity ? kActivityApiVersion : kRetroApiVersion;
     if (api.value != want) {
       r.Error(api.pos, "apiVersion",
-              absl::StrCat("a ", kind.value, " has apiVersion '", base::AV(want),
-                           "', not '", api.value, "'"));
+              absl::StrCat("a ", kind.value, " has apiVersion '",
+                           base::AV(want), "', not '", api.value, "'"));
     }
     PolicyDoc p;
     p.api_version = api.value;
@@ -355,13 +384,15 @@ void ReadDocument(DocReader& r, const YAML::Node& doc, FileDocs* out) {
       ReadNativePolicy(r, doc, &p);
     }
     p.normalized = Normalize(r, doc, api.value, kind.value);
-    if (r.errors() == errors_before || p.name.present()) out->policies.push_back(std::move(p));
+    if (r.errors() == errors_before || p.name.present())
+      out->policies.push_back(std::move(p));
     return;
   }
   if (kind.value == "Source") {
     if (api.value != kRetroApiVersion) {
       r.Error(api.pos, "apiVersion",
-              absl::StrCat("a Source has apiVersion 'retro/v1', not '", api.value, "'"));
+              absl::StrCat("a Source has apiVersion 'retro/v1', not '",
+                           api.value, "'"));
     }
     SourceDoc s;
     s.pos = r.Pos(doc);
@@ -381,14 +412,15 @@ void ReadDocument(DocReader& r, const YAML::Node& doc, FileDocs* out) {
   r.Error(kind.pos, "kind",
           absl::StrCat("unknown kind '", kind.value, "'",
                        hint.empty() ? "" : absl::StrCat(" (", hint, ")"),
-                       "; Retro reads ActivityPolicy (", base::AV(kActivityApiVersion),
+                       "; Retro reads ActivityPolicy (",
+                       base::AV(kActivityApiVersion),
                        "), Policy and Source (retro/v1)"));
 }
 
 bool IsDocumentMarker(std::string_view line) {
   if (!line.starts_with("---") && !line.starts_with("...")) return false;
-  return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r' ||
-         line[3] == '\n';
+  return line.size() == 3 || line[3] == ' ' || line[3] == '\t' ||
+         line[3] == '\r' || line[3] == '\n';
 }
 
 std::string YamlErrorMessage(const YAML::Exception& e, std::string_view line) {
@@ -408,15 +440,17 @@ std::string YamlErrorMessage(const YAML::Exception& e, std::string_view line) {
 }  // namespace
 
 FileDocs LoadDocuments(std::string file, std::string text,
-                       std::vector<Problem>* problems, const LoadOptions& options) {
+                       std::vector<Problem>* problems,
+                       const LoadOptions& options) {
   FileDocs out;
   auto source = std::make_shared<SourceText>(std::move(file), std::move(text));
   out.source = source;
   const std::string& t = source->text();
   if (t.size() > options.max_file_bytes) {
     problems->push_back(source->ProblemAt(
-        -1, "", absl::StrCat("the file is larger than ", options.max_file_bytes,
-                             " bytes; split it into several files")));
+        -1, "",
+        absl::StrCat("the file is larger than ", options.max_file_bytes,
+                     " bytes; split it into several files")));
     return out;
   }
   // Split at document markers so each document is parsed on its own.
@@ -424,7 +458,8 @@ FileDocs LoadDocuments(std::string file, std::string text,
   for (size_t pos = 0; pos < t.size();) {
     size_t end = t.find('\n', pos);
     if (end == std::string::npos) end = t.size();
-    if (pos > 0 && IsDocumentMarker(std::string_view(t).substr(pos, end - pos))) {
+    if (pos > 0 &&
+        IsDocumentMarker(std::string_view(t).substr(pos, end - pos))) {
       starts.push_back(static_cast<int>(pos));
     }
     pos = end + 1;
@@ -440,7 +475,8 @@ FileDocs LoadDocuments(std::string file, std::string text,
     } catch (const YAML::Exception& e) {
       int pos = e.mark.is_null() ? begin : begin + e.mark.pos;
       int line = source->LineOf(pos);
-      Problem p = source->ProblemAt(pos, "", YamlErrorMessage(e, source->Line(line)));
+      Problem p =
+          source->ProblemAt(pos, "", YamlErrorMessage(e, source->Line(line)));
       if (!e.mark.is_null()) {
         // yaml-cpp's line/column are exact; its pos can lag behind them.
         p.line = source->LineOf(begin) + e.mark.line;
@@ -454,15 +490,17 @@ FileDocs LoadDocuments(std::string file, std::string text,
     for (const YAML::Node& doc : docs) {
       if (++documents > options.max_documents) {
         problems->push_back(source->ProblemAt(
-            begin, "", absl::StrCat("more than ", options.max_documents,
-                                    " documents in one file; split it")));
+            begin, "",
+            absl::StrCat("more than ", options.max_documents,
+                         " documents in one file; split it")));
         return out;
       }
       DocReader reader(*source, begin, problems);
       try {
         ReadDocument(reader, doc, &out);
       } catch (const YAML::Exception& e) {
-        problems->push_back(source->ProblemAt(begin, "", YamlErrorMessage(e, "")));
+        problems->push_back(
+            source->ProblemAt(begin, "", YamlErrorMessage(e, "")));
       }
     }
   }

@@ -17,7 +17,8 @@ namespace retro::policy::internal {
 
 class DocReader {
  public:
-  DocReader(const SourceText& source, int base_pos, std::vector<Problem>* problems)
+  DocReader(const SourceText& source, int base_pos,
+            std::vector<Problem>* problems)
       : source_(source), base_pos_(base_pos), problems_(problems) {}
 
   const SourceText& source() const { return source_; }
@@ -45,7 +46,8 @@ class DocReader {
                     const std::string& parent_path, bool required,
                     std::string_view what = "");
   // A scalar node as a Scalar (error when it is a list or mapping).
-  Scalar AsScalar(const YAML::Node& node, std::string path, std::string_view what);
+  Scalar AsScalar(const YAML::Node& node, std::string path,
+                  std::string_view what);
 
   // True when `node` is a mapping; otherwise reports "<path> must be a
   // mapping" (with `hint`) and returns false.
@@ -58,12 +60,15 @@ class DocReader {
   // fields). Checks names (DNS-1123, unique in the list).
   std::vector<RuleDoc> ReadRules(const YAML::Node& seq, const std::string& path,
                                  bool native);
-  std::vector<TestDoc> ReadTests(const YAML::Node& seq, const std::string& path);
+  std::vector<TestDoc> ReadTests(const YAML::Node& seq,
+                                 const std::string& path);
   void ReadSourceSpec(const YAML::Node& spec, SourceDoc* doc);
 
  private:
-  RuleDoc ReadRule(const YAML::Node& node, const std::string& path, bool native);
-  void ReadExpect(const YAML::Node& node, const std::string& path, TestDoc* test);
+  RuleDoc ReadRule(const YAML::Node& node, const std::string& path,
+                   bool native);
+  void ReadExpect(const YAML::Node& node, const std::string& path,
+                  TestDoc* test);
 
   const SourceText& source_;
   int base_pos_;

@@ -13,20 +13,25 @@ RuleDoc DocReader::ReadRule(const YAML::Node& node, const std::string& path,
   RuleDoc rule;
   if (!ExpectMap(node, path, "a rule has name, match and summary")) return rule;
   if (native) {
-    CheckKeys(node, path, {"name", "description", "match", "require", "summary", "fields"},
+    CheckKeys(node, path,
+              {"name", "description", "match", "require", "summary", "fields"},
               true);
   } else {
     CheckKeys(node, path, {"name", "description", "match", "summary"}, false);
   }
-  rule.name = ReadScalar(node, "name", path, true, "a name such as 'name: created'");
+  rule.name =
+      ReadScalar(node, "name", path, true, "a name such as 'name: created'");
   rule.description = ReadScalar(node, "description", path, false, "text");
-  rule.match = ReadScalar(node, "match", path, true,
-                          "a CEL condition, e.g. match: \"audit.verb == 'create'\"");
-  rule.summary = ReadScalar(node, "summary", path, true,
-                            "a summary template, e.g. summary: \"{{ actor }} did it\"");
+  rule.match =
+      ReadScalar(node, "match", path, true,
+                 "a CEL condition, e.g. match: \"audit.verb == 'create'\"");
+  rule.summary =
+      ReadScalar(node, "summary", path, true,
+                 "a summary template, e.g. summary: \"{{ actor }} did it\"");
   if (rule.match.present() && rule.match.value.empty()) {
     Error(rule.match.pos, rule.match.path,
-          "match is empty: write a CEL condition, or \"true\" to match everything");
+          "match is empty: write a CEL condition, or \"true\" to match "
+          "everything");
   }
   if (!native) return rule;
   YAML::Node require = Child(node, "require");
@@ -35,9 +40,12 @@ RuleDoc DocReader::ReadRule(const YAML::Node& node, const std::string& path,
     if (require.IsSequence()) {
       int i = 0;
       for (const YAML::Node& item : require) {
-        Scalar s = AsScalar(item, absl::StrCat(rpath, "[", i++, "]"), "a CEL expression");
+        Scalar s = AsScalar(item, absl::StrCat(rpath, "[", i++, "]"),
+                            "a CEL expression");
         if (s.present() && s.value.empty()) {
-          Error(s.pos, s.path, "an empty expression; remove it or name a field, e.g. data.orgId");
+          Error(s.pos, s.path,
+                "an empty expression; remove it or name a field, e.g. "
+                "data.orgId");
         } else if (s.present()) {
           rule.require.push_back(std::move(s));
         }
@@ -50,7 +58,8 @@ RuleDoc DocReader::ReadRule(const YAML::Node& node, const std::string& path,
   YAML::Node fields = Child(node, "fields");
   if (fields.IsDefined() && !fields.IsNull()) {
     std::string fpath = path + ".fields";
-    if (ExpectMap(fields, fpath, "name each field, e.g. 'customer: data.orgId'")) {
+    if (ExpectMap(fields, fpath,
+                  "name each field, e.g. 'customer: data.orgId'")) {
       for (const auto& kv : fields) {
         Scalar key = AsScalar(kv.first, fpath, "a field name");
         if (!key.present()) continue;
@@ -64,14 +73,16 @@ RuleDoc DocReader::ReadRule(const YAML::Node& node, const std::string& path,
           duplicate = duplicate || other.value == key.value;
         }
         if (duplicate) {
-          Error(key.pos, key.path,
-                absl::StrCat("field '", key.value, "' is given twice; keep one"));
+          Error(
+              key.pos, key.path,
+              absl::StrCat("field '", key.value, "' is given twice; keep one"));
           continue;
         }
         Scalar value = AsScalar(kv.second, key.path, "a CEL expression");
         if (value.present() && value.value.empty()) {
           Error(value.pos, value.path,
-                "the field's expression is empty; write a CEL expression, e.g. data.orgId");
+                "the field's expression is empty; write a CEL expression, e.g. "
+                "data.orgId");
           continue;
         }
         rule.fields.emplace_back(std::move(key), std::move(value));
@@ -81,7 +92,8 @@ RuleDoc DocReader::ReadRule(const YAML::Node& node, const std::string& path,
   return rule;
 }
 
-std::vector<RuleDoc> DocReader::ReadRules(const YAML::Node& seq, const std::string& path,
+std::vector<RuleDoc> DocReader::ReadRules(const YAML::Node& seq,
+                                          const std::string& path,
                                           bool native) {
   std::vector<RuleDoc> rules;
   int i = 0;
@@ -97,14 +109,16 @@ std::vector<RuleDoc> DocReader::ReadRules(const YAML::Node& seq, const std::stri
                            "' is not a DNS-1123 name: use lower-case letters, "
                            "digits, '-' and '.', starting and ending with a "
                            "letter or digit",
-                           suggestion.empty() ? "" : absl::StrCat(" (e.g. '", suggestion, "')")));
+                           suggestion.empty()
+                               ? ""
+                               : absl::StrCat(" (e.g. '", suggestion, "')")));
       }
       for (size_t j = 0; j < rules.size(); ++j) {
         if (rules[j].name.present() && rules[j].name.value == name.value) {
           std::string list = path.substr(path.rfind('.') + 1);
           Error(name.pos, name.path,
-                absl::StrCat("rule name '", name.value, "' appears twice in ", list,
-                             " (also ", list, "[", j,
+                absl::StrCat("rule name '", name.value, "' appears twice in ",
+                             list, " (also ", list, "[", j,
                              "]); rule names must be unique: rename one"));
           break;
         }
@@ -123,16 +137,19 @@ void DocReader::ReadExpect(const YAML::Node& node, const std::string& path,
     return;
   }
   CheckKeys(node, path,
-            {"rule", "summary", "fields", "links", "dropped", "error", "unmatched",
-             "unselected"},
+            {"rule", "summary", "fields", "links", "dropped", "error",
+             "unmatched", "unselected"},
             true);
   test->rule = ReadScalar(node, "rule", path, false, "a rule name");
-  test->summary = ReadScalar(node, "summary", path, false, "the expected summary");
-  test->dropped = ReadScalar(node, "dropped", path, false, "the reason, e.g. 'missing data.orgId'");
+  test->summary =
+      ReadScalar(node, "summary", path, false, "the expected summary");
+  test->dropped = ReadScalar(node, "dropped", path, false,
+                             "the reason, e.g. 'missing data.orgId'");
   YAML::Node error = Child(node, "error");
   if (error.IsDefined()) {
     test->expect_error = true;
-    test->error = AsScalar(error, path + ".error", "part of the error message, or true");
+    test->error =
+        AsScalar(error, path + ".error", "part of the error message, or true");
     if (test->error.value == "true") test->error.value.clear();
   }
   auto flag = [&](std::string_view key, bool* out) {
@@ -153,7 +170,8 @@ void DocReader::ReadExpect(const YAML::Node& node, const std::string& path,
       if (!kv.first.IsScalar()) continue;
       std::string json, err;
       if (!YamlToJson(kv.second, /*sort_keys=*/true, &json, &err)) {
-        Error(kv.second, absl::StrCat(path, ".fields.", kv.first.Scalar()), err);
+        Error(kv.second, absl::StrCat(path, ".fields.", kv.first.Scalar()),
+              err);
         continue;
       }
       test->fields.emplace_back(kv.first.Scalar(), std::move(json));
@@ -167,10 +185,10 @@ void DocReader::ReadExpect(const YAML::Node& node, const std::string& path,
       Error(links, path + ".links", err);
     }
   }
-  int outcomes = (test->rule.present() || test->summary.present() || test->has_fields ||
-                  test->has_links) +
-                 test->dropped.present() + test->expect_error + test->expect_unmatched +
-                 test->expect_unselected;
+  int outcomes = (test->rule.present() || test->summary.present() ||
+                  test->has_fields || test->has_links) +
+                 test->dropped.present() + test->expect_error +
+                 test->expect_unmatched + test->expect_unselected;
   if (outcomes == 0) {
     Error(node, path,
           "expect names no outcome: give rule (and summary/fields), dropped, "
@@ -183,7 +201,8 @@ void DocReader::ReadExpect(const YAML::Node& node, const std::string& path,
   }
 }
 
-std::vector<TestDoc> DocReader::ReadTests(const YAML::Node& seq, const std::string& path) {
+std::vector<TestDoc> DocReader::ReadTests(const YAML::Node& seq,
+                                          const std::string& path) {
   std::vector<TestDoc> tests;
   int i = 0;
   for (const YAML::Node& item : seq) {
@@ -191,14 +210,16 @@ std::vector<TestDoc> DocReader::ReadTests(const YAML::Node& seq, const std::stri
     test.path = absl::StrCat(path, "[", i++, "]");
     test.pos = Pos(item);
     test.line = source_.LineOf(test.pos);
-    if (!ExpectMap(item, test.path, "a test has name, input and expect")) continue;
+    if (!ExpectMap(item, test.path, "a test has name, input and expect"))
+      continue;
     CheckKeys(item, test.path, {"name", "type", "input", "expect"}, true);
     test.name = ReadScalar(item, "name", test.path, false);
     if (!test.name.present()) test.name.value = absl::StrCat("test ", i);
     test.type = ReadScalar(item, "type", test.path, false, "an event type");
     YAML::Node input = Child(item, "input");
     if (!input.IsDefined()) {
-      Error(item, test.path + ".input", "'input' is required: the raw event payload");
+      Error(item, test.path + ".input",
+            "'input' is required: the raw event payload");
     } else if (input.IsScalar() && TypeOfScalar(input) == ScalarType::kString) {
       test.input_json = input.Scalar();  // raw JSON text
     } else {
@@ -209,7 +230,8 @@ std::vector<TestDoc> DocReader::ReadTests(const YAML::Node& seq, const std::stri
     }
     YAML::Node expect = Child(item, "expect");
     if (!expect.IsDefined()) {
-      Error(item, test.path + ".expect", "'expect' is required: what the policy should produce");
+      Error(item, test.path + ".expect",
+            "'expect' is required: what the policy should produce");
     } else {
       ReadExpect(expect, test.path + ".expect", &test);
     }
@@ -220,8 +242,9 @@ std::vector<TestDoc> DocReader::ReadTests(const YAML::Node& seq, const std::stri
 
 void DocReader::ReadSourceSpec(const YAML::Node& spec, SourceDoc* doc) {
   CheckKeys(spec, "spec", {"format", "id", "time", "tenant"}, true);
-  Scalar format = ReadScalar(spec, "format", "spec", true,
-                             "'format: kubernetes-audit', 'kubernetes-event' or 'json'");
+  Scalar format =
+      ReadScalar(spec, "format", "spec", true,
+                 "'format: kubernetes-audit', 'kubernetes-event' or 'json'");
   if (format.present()) {
     if (format.value == "kubernetes-audit") {
       doc->format = SourceFormat::kKubernetesAudit;
@@ -241,7 +264,8 @@ void DocReader::ReadSourceSpec(const YAML::Node& spec, SourceDoc* doc) {
   if (doc->format == SourceFormat::kJson && format.present()) {
     if (!doc->id.present()) {
       Error(spec, "spec.id",
-            "a json source needs 'id': a CEL expression over data, e.g. 'id: data.id'");
+            "a json source needs 'id': a CEL expression over data, e.g. 'id: "
+            "data.id'");
     }
     if (!doc->time.present()) {
       Error(spec, "spec.time",

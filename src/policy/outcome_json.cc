@@ -14,8 +14,8 @@ void AppendHead(int64_t index, std::string_view id, std::string* out) {
 
 }  // namespace
 
-void AppendOutcomeJson(const Outcome& outcome, int64_t index, std::string_view id,
-                       std::string* out) {
+void AppendOutcomeJson(const Outcome& outcome, int64_t index,
+                       std::string_view id, std::string* out) {
   AppendHead(index, id, out);
   out->append(",\"policy\":");
   AppendJsonString(outcome.policy, out);
@@ -53,20 +53,23 @@ void AppendOutcomeJson(const Outcome& outcome, int64_t index, std::string_view i
     }
     out->push_back('}');
   }
-  if (outcome.kind == OutcomeKind::kDropped || outcome.kind == OutcomeKind::kError) {
+  if (outcome.kind == OutcomeKind::kDropped ||
+      outcome.kind == OutcomeKind::kError) {
     out->append(",\"reason\":");
     AppendJsonString(outcome.reason, out);
   }
   out->push_back('}');
 }
 
-void AppendUnselectedJson(int64_t index, std::string_view id, std::string* out) {
+void AppendUnselectedJson(int64_t index, std::string_view id,
+                          std::string* out) {
   AppendHead(index, id, out);
   out->append(",\"outcome\":\"unselected\"}");
 }
 
-std::string EvaluateLineToJson(const CompiledPolicy& policy, const SourceSet& sources,
-                               std::string_view type, std::string_view line) {
+std::string EvaluateLineToJson(const CompiledPolicy& policy,
+                               const SourceSet& sources, std::string_view type,
+                               std::string_view line) {
   Evaluator evaluator(&sources);
   const Outcome& outcome = evaluator.EvaluateLine(policy, type, line);
   std::string out;

@@ -17,15 +17,16 @@
 namespace retro::policy {
 
 // Appends one JSON object (no newline). `id` is the event's origin id.
-void AppendOutcomeJson(const Outcome& outcome, int64_t index, std::string_view id,
-                       std::string* out);
+void AppendOutcomeJson(const Outcome& outcome, int64_t index,
+                       std::string_view id, std::string* out);
 // The line for an input that no policy selects.
 void AppendUnselectedJson(int64_t index, std::string_view id, std::string* out);
 
 // Evaluates one raw JSON line of `type` with `policy` and returns the outcome
 // as a JSON object (index 0): the convenience for golden tests and tools.
-std::string EvaluateLineToJson(const CompiledPolicy& policy, const SourceSet& sources,
-                               std::string_view type, std::string_view line);
+std::string EvaluateLineToJson(const CompiledPolicy& policy,
+                               const SourceSet& sources, std::string_view type,
+                               std::string_view line);
 
 }  // namespace retro::policy
 

@@ -22,19 +22,22 @@ bool PolicySet::AddFile(const std::string& path, const LoadOptions& options) {
   return AddText(path, std::move(text).str(), options);
 }
 
-bool PolicySet::AddText(std::string file, std::string text, const LoadOptions& options) {
+bool PolicySet::AddText(std::string file, std::string text,
+                        const LoadOptions& options) {
   size_t errors_before = 0;
   for (const Problem& p : problems_) errors_before += p.is_error();
-  FileDocs docs = LoadDocuments(std::move(file), std::move(text), &problems_, options);
+  FileDocs docs =
+      LoadDocuments(std::move(file), std::move(text), &problems_, options);
   const SourceText& source = *docs.source;
   for (const SourceDoc& doc : docs.sources) {
-    std::string place = absl::StrCat(source.file(), ":", source.LineOf(doc.pos));
+    std::string place =
+        absl::StrCat(source.file(), ":", source.LineOf(doc.pos));
     auto it = source_places_.find(doc.name.value);
     if (it != source_places_.end()) {
       problems_.push_back(source.ProblemAt(
           doc.name.pos, doc.name.path,
-          absl::StrCat("a Source for type '", doc.name.value, "' is already defined at ",
-                       it->second, "; keep one")));
+          absl::StrCat("a Source for type '", doc.name.value,
+                       "' is already defined at ", it->second, "; keep one")));
       continue;
     }
     if (auto compiled = CompileSource(doc, source, &problems_)) {
@@ -43,14 +46,16 @@ bool PolicySet::AddText(std::string file, std::string text, const LoadOptions& o
     }
   }
   for (const PolicyDoc& doc : docs.policies) {
-    std::string place = absl::StrCat(source.file(), ":", source.LineOf(doc.pos));
+    std::string place =
+        absl::StrCat(source.file(), ":", source.LineOf(doc.pos));
     bool duplicate = false;
     for (size_t i = 0; i < policies_.size(); ++i) {
       if (policies_[i]->name() == doc.name.value) {
         problems_.push_back(source.ProblemAt(
             doc.name.pos, doc.name.path,
-            absl::StrCat("a policy named '", doc.name.value, "' is already defined at ",
-                         policy_places_[i], "; policy names must be unique")));
+            absl::StrCat("a policy named '", doc.name.value,
+                         "' is already defined at ", policy_places_[i],
+                         "; policy names must be unique")));
         duplicate = true;
       }
     }

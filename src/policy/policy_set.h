@@ -32,7 +32,8 @@ class PolicySet {
   // Documents without errors are kept even then.
   bool AddFile(const std::string& path, const LoadOptions& options = {});
   // Same for text already in memory; `file` names it in problems.
-  bool AddText(std::string file, std::string text, const LoadOptions& options = {});
+  bool AddText(std::string file, std::string text,
+               const LoadOptions& options = {});
 
   const std::vector<Problem>& problems() const { return problems_; }
   bool has_errors() const { return HasErrors(problems_); }

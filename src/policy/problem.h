@@ -14,8 +14,8 @@ struct Problem {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kError;
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based, in bytes; 0 when unknown
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based, in bytes; 0 when unknown
   std::string path;     // "spec.auditRules[1].match"; empty for the file
   std::string message;  // what is wrong and how to fix it
   std::string snippet;  // the source line, for a caret display; may be empty

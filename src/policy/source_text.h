@@ -28,8 +28,9 @@ class SourceText {
   std::string_view Line(int line) const;
 
   // A problem located at a byte offset (-1: the file as a whole).
-  Problem ProblemAt(int offset, std::string path, std::string message,
-                    Problem::Severity severity = Problem::Severity::kError) const;
+  Problem ProblemAt(
+      int offset, std::string path, std::string message,
+      Problem::Severity severity = Problem::Severity::kError) const;
   // A problem at a 1-based line and column.
   Problem ProblemAtLine(int line, int column, std::string path,
                         std::string message) const;

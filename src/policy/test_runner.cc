@@ -1,6 +1,7 @@
 #include "policy/test_runner.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 #include "cel/json.h"
 #include "policy/canonical_json.h"
 #include "policy/outcome_json.h"
@@ -31,13 +32,16 @@ std::string_view DefaultType(const CompiledPolicy& policy) {
   return policy.audit_rules().rules.empty() ? "event" : "audit";
 }
 
-void Check(const TestDoc& test, const Outcome& o, std::vector<std::string>* failures) {
+void Check(const TestDoc& test, const Outcome& o,
+           std::vector<std::string>* failures) {
   auto expect_kind = [&](OutcomeKind want) {
     if (o.kind != want) {
       failures->push_back(absl::StrCat(
-          "outcome: expected ", OutcomeKindName(want), ", got ", OutcomeKindName(o.kind),
+          "outcome: expected ", base::AV(OutcomeKindName(want)), ", got ",
+          base::AV(OutcomeKindName(o.kind)),
           o.reason.empty() ? "" : absl::StrCat(" (", o.reason, ")"),
-          o.kind == OutcomeKind::kMatched ? absl::StrCat(" (rule ", o.rule, ")") : ""));
+          o.kind == OutcomeKind::kMatched ? absl::StrCat(" (rule ", base::AV(o.rule), ")")
+                                          : ""));
       return false;
     }
     return true;
@@ -52,8 +56,9 @@ void Check(const TestDoc& test, const Outcome& o, std::vector<std::string>* fail
   }
   if (test.dropped.present()) {
     if (expect_kind(OutcomeKind::kDropped) && o.reason != test.dropped.value) {
-      failures->push_back(absl::StrCat("dropped: expected reason ", Quote(test.dropped.value),
-                                       ", got ", Quote(o.reason)));
+      failures->push_back(absl::StrCat("dropped: expected reason ",
+                                       Quote(test.dropped.value), ", got ",
+                                       Quote(o.reason)));
     }
     return;
   }
@@ -61,18 +66,20 @@ void Check(const TestDoc& test, const Outcome& o, std::vector<std::string>* fail
     if (expect_kind(OutcomeKind::kError) && !test.error.value.empty() &&
         o.reason.find(test.error.value) == std::string::npos) {
       failures->push_back(absl::StrCat("error: expected a message containing ",
-                                       Quote(test.error.value), ", got ", Quote(o.reason)));
+                                       Quote(test.error.value), ", got ",
+                                       Quote(o.reason)));
     }
     return;
   }
   if (!expect_kind(OutcomeKind::kMatched)) return;
   if (test.rule.present() && o.rule != test.rule.value) {
-    failures->push_back(absl::StrCat("rule: expected ", Quote(test.rule.value), ", got ",
-                                     Quote(o.rule)));
+    failures->push_back(absl::StrCat("rule: expected ", Quote(test.rule.value),
+                                     ", got ", Quote(o.rule)));
   }
   if (test.summary.present() && o.record.summary != test.summary.value) {
-    failures->push_back(absl::StrCat("summary: expected ", Quote(test.summary.value),
-                                     ", got ", Quote(o.record.summary)));
+    failures->push_back(absl::StrCat("summary: expected ",
+                                     Quote(test.summary.value), ", got ",
+                                     Quote(o.record.summary)));
   }
   for (const auto& [name, json] : test.fields) {
     const RecordField* found = nullptr;
@@ -80,16 +87,18 @@ void Check(const TestDoc& test, const Outcome& o, std::vector<std::string>* fail
       if (f.name == name) found = &f;
     }
     if (found == nullptr) {
-      failures->push_back(absl::StrCat("fields.", name, ": expected ", json,
-                                       ", but the rule produces no such field"));
-    } else if (Canonical(found->json) != Canonical(json)) {
       failures->push_back(
-          absl::StrCat("fields.", name, ": expected ", json, ", got ", found->json));
+          absl::StrCat("fields.", name, ": expected ", json,
+                       ", but the rule produces no such field"));
+    } else if (Canonical(found->json) != Canonical(json)) {
+      failures->push_back(absl::StrCat("fields.", name, ": expected ", json,
+                                       ", got ", found->json));
     }
   }
-  if (test.has_links && Canonical(o.record.links_json) != Canonical(test.links_json)) {
-    failures->push_back(absl::StrCat("links: expected ", test.links_json, ", got ",
-                                     o.record.links_json));
+  if (test.has_links &&
+      Canonical(o.record.links_json) != Canonical(test.links_json)) {
+    failures->push_back(absl::StrCat("links: expected ", test.links_json,
+                                     ", got ", o.record.links_json));
   }
 }
 
@@ -106,8 +115,9 @@ std::vector<TestResult> RunPolicyTests(const CompiledPolicy& policy,
     result.path = test.path;
     result.file = policy.file();
     result.line = test.line;
-    std::string_view type = test.type.present() ? std::string_view(test.type.value)
-                                                : DefaultType(policy);
+    std::string_view type = test.type.present()
+                                ? std::string_view(test.type.value)
+                                : DefaultType(policy);
     const Outcome& o = evaluator.EvaluateLine(policy, type, test.input_json);
     AppendOutcomeJson(o, 0, evaluator.envelope().id, &result.outcome_json);
     Check(test, o, &result.failures);

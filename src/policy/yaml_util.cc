@@ -21,7 +21,7 @@ bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> set) {
 bool IsDigits(std::string_view s, int base) {
   if (s.empty()) return false;
   for (char c : s) {
-    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c))
+    bool ok = base == 16  ? std::isxdigit(static_cast<unsigned char>(c))
               : base == 8 ? (c >= '0' && c <= '7')
                           : (c >= '0' && c <= '9');
     if (!ok) return false;
@@ -39,16 +39,19 @@ bool IsCoreInt(std::string_view s) {
 bool IsCoreFloat(std::string_view s) {
   std::string_view t = s;
   if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
-  if (IsOneOf(t, {".inf", ".Inf", ".INF"}) || IsOneOf(s, {".nan", ".NaN", ".NAN"})) {
+  if (IsOneOf(t, {".inf", ".Inf", ".INF"}) ||
+      IsOneOf(s, {".nan", ".NaN", ".NAN"})) {
     return true;
   }
   // [0-9]* ( . [0-9]* )? ( [eE] [-+]? [0-9]+ )?, with at least one digit
   // before the exponent.
   size_t i = 0, digits = 0;
-  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++digits;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])))
+    ++i, ++digits;
   if (i < t.size() && t[i] == '.') {
     ++i;
-    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++digits;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])))
+      ++i, ++digits;
   }
   if (digits == 0) return false;
   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
@@ -62,7 +65,8 @@ bool IsCoreFloat(std::string_view s) {
 }
 
 ScalarType ClassifyPlain(std::string_view s) {
-  if (s.empty() || IsOneOf(s, {"~", "null", "Null", "NULL"})) return ScalarType::kNull;
+  if (s.empty() || IsOneOf(s, {"~", "null", "Null", "NULL"}))
+    return ScalarType::kNull;
   if (IsOneOf(s, {"true", "True", "TRUE", "false", "False", "FALSE"})) {
     return ScalarType::kBool;
   }
@@ -75,12 +79,14 @@ void AppendNumber(std::string_view s, ScalarType type, std::string* out) {
   if (type == ScalarType::kInt) {
     bool negative = !s.empty() && s[0] == '-';
     std::string_view digits = s;
-    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+'))
+      digits.remove_prefix(1);
     int base = 10;
     if (digits.starts_with("0x")) base = 16, digits.remove_prefix(2);
     if (digits.starts_with("0o")) base = 8, digits.remove_prefix(2);
     uint64_t v = 0;
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+    auto r =
+        std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
     if (r.ec == std::errc() &&
         v <= (negative ? uint64_t{1} << 63 : uint64_t{INT64_MAX})) {
       if (negative) out->push_back('-');
@@ -164,15 +170,17 @@ bool ToJson(const YAML::Node& node, bool sort_keys, int depth, std::string* out,
         entries.emplace_back(kv.first.Scalar(), kv.second);
       }
       if (sort_keys) {
-        std::stable_sort(entries.begin(), entries.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::stable_sort(
+            entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
       }
       out->push_back('{');
       for (size_t i = 0; i < entries.size(); ++i) {
         if (i > 0) out->push_back(',');
         AppendJsonString(entries[i].first, out);
         out->push_back(':');
-        if (!ToJson(entries[i].second, sort_keys, depth + 1, out, error)) return false;
+        if (!ToJson(entries[i].second, sort_keys, depth + 1, out, error))
+          return false;
       }
       out->push_back('}');
       return true;
@@ -192,7 +200,8 @@ ScalarType TypeOfScalar(const YAML::Node& node) {
   if (tag == "tag:yaml.org,2002:float" && (IsCoreFloat(s) || IsCoreInt(s))) {
     return ScalarType::kDouble;
   }
-  if (tag == "tag:yaml.org,2002:bool" && ClassifyPlain(s) == ScalarType::kBool) {
+  if (tag == "tag:yaml.org,2002:bool" &&
+      ClassifyPlain(s) == ScalarType::kBool) {
     return ScalarType::kBool;
   }
   if (tag == "tag:yaml.org,2002:null") return ScalarType::kNull;

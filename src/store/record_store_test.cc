@@ -31,6 +31,13 @@ Record Rec(RecordKey key, uint64_t gen, std::string summary,
   return r;
 }
 
+std::vector<StagingTarget> Target(std::string policy, uint64_t generation) {
+  StagingTarget t;
+  t.policy = std::move(policy);
+  t.generation = generation;
+  return {t};
+}
+
 using VisibleSet = std::map<std::string, Record>;
 
 class RecordStoreTest : public ::testing::Test {
@@ -93,7 +100,7 @@ class RecordStoreTest : public ::testing::Test {
   }
   // A run "r1" staging generation 2: changes a0..a4, removes a5, adds n0.
   void StageRun(const std::string& run, uint64_t gen = 2) {
-    ASSERT_TRUE(records().BeginStaging(run, {{"p", gen}}, T0()).ok());
+    ASSERT_TRUE(records().BeginStaging(run, Target("p", gen), T0()).ok());
     RecordBatch b;
     for (int i = 0; i < 5; ++i) {
       b.Stage(run, Rec(Key("a" + std::to_string(i), i), gen,
@@ -231,18 +238,19 @@ TEST_F(RecordStoreTest, StagingAfterPromoteIsRefusedAndWritesNothing) {
 
 TEST_F(RecordStoreTest, OneOpenRunPerPolicyAndOnlyItsPolicies) {
   StageRun("r1");
-  absl::Status s = records().BeginStaging("r2", {{"p", 3}}, T0());
+  absl::Status s = records().BeginStaging("r2", Target("p", 3), T0());
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
   EXPECT_NE(s.message().find("r1"), std::string::npos);
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      records().BeginStaging("r1", Target("q", 2), T0())));
   EXPECT_TRUE(
-      absl::IsAlreadyExists(records().BeginStaging("r1", {{"q", 2}}, T0())));
-  EXPECT_TRUE(absl::IsNotFound(records().BeginStaging("r3", {{"q", 9}}, T0())));
+      absl::IsNotFound(records().BeginStaging("r3", Target("q", 9), T0())));
   EXPECT_TRUE(
-      absl::IsNotFound(records().BeginStaging("r3", {{"zz", 1}}, T0())));
+      absl::IsNotFound(records().BeginStaging("r3", Target("zz", 1), T0())));
   RecordBatch b;
   b.Stage("r1", Rec(Key("x", 1, "q"), 2, "wrong policy"));
   EXPECT_TRUE(absl::IsFailedPrecondition(records().Commit(b, {})));
-  ASSERT_TRUE(records().BeginStaging("r4", {{"q", 2}}, T0()).ok());
+  ASSERT_TRUE(records().BeginStaging("r4", Target("q", 2), T0()).ok());
 }
 
 TEST_F(RecordStoreTest, RollbackOnlyTheLastPromoteOfAPolicy) {
