@@ -102,7 +102,8 @@ absl::StatusOr<std::unique_ptr<CelBenchSuite>> CelBenchSuite::Load(
   }
 
   for (const cel::Value& item : expressions->list()) {
-    if (item.kind() != cel::Kind::kMap) return bad("an expression is not an object");
+    if (item.kind() != cel::Kind::kMap)
+      return bad("an expression is not an object");
     const cel::Value* name = item.map().FindString("name");
     const cel::Value* expr = item.map().FindString("expr");
     const cel::Value* expected = item.map().FindString("expected");
@@ -138,9 +139,8 @@ absl::Status CelBenchSuite::Verify(const CelBenchCase& c,
   std::string shown = got.is_error()
                           ? "error: " + std::string(got.error_message())
                           : got.DebugString();
-  return absl::FailedPreconditionError(c.name + ": expected " +
-                                       c.expected.DebugString() + ", got " +
-                                       shown);
+  return absl::FailedPreconditionError(
+      c.name + ": expected " + c.expected.DebugString() + ", got " + shown);
 }
 
 int64_t CelBenchSuite::Evaluate(const CelBenchCase& c,
@@ -210,8 +210,7 @@ absl::StatusOr<std::vector<CelBenchResult>> RunCelBench(
     for (int run = 0; run < options.runs; ++run) {
       auto start = Clock::now();
       int64_t hits = suite.Evaluate(c, **program, options.n, arena);
-      double secs =
-          std::chrono::duration<double>(Clock::now() - start).count();
+      double secs = std::chrono::duration<double>(Clock::now() - start).count();
       if (hits != options.n) {
         return absl::InternalError(c.name + ": result changed during run");
       }
@@ -221,8 +220,8 @@ absl::StatusOr<std::vector<CelBenchResult>> RunCelBench(
     r.best = rates.back();
     r.median = rates[rates.size() / 2];
     std::fprintf(out, "%-26s %9.0f %13s %14s %8.0f\n", c.name.c_str(),
-                 r.parse_us, Grouped(r.best).c_str(),
-                 Grouped(r.median).c_str(), 1e9 / r.median);
+                 r.parse_us, Grouped(r.best).c_str(), Grouped(r.median).c_str(),
+                 1e9 / r.median);
     std::fflush(out);
     results.push_back(std::move(r));
   }

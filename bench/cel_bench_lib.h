@@ -41,8 +41,8 @@ class CelBenchSuite {
   const cel::Activation& activation() const { return *activation_; }
 
   // Compiles one case's expression; *parse_us gets the compile time.
-  absl::StatusOr<std::unique_ptr<cel::Program>> Compile(
-      const CelBenchCase& c, double* parse_us) const;
+  absl::StatusOr<std::unique_ptr<cel::Program>> Compile(const CelBenchCase& c,
+                                                        double* parse_us) const;
 
   // Evaluates once; an error naming the case when the result is not the
   // expected value.

@@ -23,7 +23,8 @@ void RegisterAll(const CelBenchSuite& suite) {
           absl::StatusOr<std::unique_ptr<cel::Program>> program =
               suite.Compile(c, &parse_us);
           if (!program.ok()) {
-            state.SkipWithError(std::string(program.status().message()).c_str());
+            state.SkipWithError(
+                std::string(program.status().message()).c_str());
             return;
           }
           absl::Status verified = suite.Verify(c, **program);
@@ -38,14 +39,14 @@ void RegisterAll(const CelBenchSuite& suite) {
             arena.Reset();
           }
         });
-    benchmark::RegisterBenchmark(
-        ("BM_Compile/" + c.name).c_str(), [&suite, &c](benchmark::State& state) {
-          for (auto _ : state) {
-            double parse_us = 0;
-            auto program = suite.Compile(c, &parse_us);
-            benchmark::DoNotOptimize(program);
-          }
-        });
+    benchmark::RegisterBenchmark(("BM_Compile/" + c.name).c_str(),
+                                 [&suite, &c](benchmark::State& state) {
+                                   for (auto _ : state) {
+                                     double parse_us = 0;
+                                     auto program = suite.Compile(c, &parse_us);
+                                     benchmark::DoNotOptimize(program);
+                                   }
+                                 });
   }
 }
 

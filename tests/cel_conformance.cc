@@ -129,19 +129,18 @@ CaseResult RunCase(dom::element c) {
   if (GetBool(c, "needs_proto")) return {Outcome::kSkip, "", ""};
   dom::element expected_json;
   std::string expected_text = R"({"value":{"bool":true}})";
-  bool has_expected =
-      c["expected"].get(expected_json) == simdjson::SUCCESS;
+  bool has_expected = c["expected"].get(expected_json) == simdjson::SUCCESS;
   if (has_expected) expected_text = simdjson::minify(expected_json);
   std::string_view unknown;
-  if (has_expected && expected_json.get_string().get(unknown) ==
-                          simdjson::SUCCESS) {
+  if (has_expected &&
+      expected_json.get_string().get(unknown) == simdjson::SUCCESS) {
     return Fail(expected_text, "unsupported: unknown results");
   }
 
   absl::StatusOr<std::unique_ptr<cel::Env>> env_or = cel::Env::Create();
   if (!env_or.ok()) {
-    return Fail(expected_text,
-                "Env::Create failed: " + std::string(env_or.status().message()));
+    return Fail(expected_text, "Env::Create failed: " +
+                                   std::string(env_or.status().message()));
   }
   cel::Env& env = **env_or;
 
@@ -176,7 +175,8 @@ CaseResult RunCase(dom::element c) {
   if (c["bindings"].get_object().get(bindings_json) == simdjson::SUCCESS) {
     for (auto [name, json] : bindings_json) {
       absl::StatusOr<Value> v = DecodeValue(json, arena);
-      if (!v.ok()) return Fail(expected_text, std::string(v.status().message()));
+      if (!v.ok())
+        return Fail(expected_text, std::string(v.status().message()));
       if (env.SlotOf(name) < 0) {
         absl::Status s =
             env.DeclareVariable(std::string(name), cel::Type::Dyn());
@@ -200,12 +200,13 @@ CaseResult RunCase(dom::element c) {
   bool has_want_type = false;
   if (has_expected) {
     dom::element ignored;
-    want_error = expected_json["eval_error"].get(ignored) == simdjson::SUCCESS ||
-                 expected_json["error"].get(ignored) == simdjson::SUCCESS;
+    want_error =
+        expected_json["eval_error"].get(ignored) == simdjson::SUCCESS ||
+        expected_json["error"].get(ignored) == simdjson::SUCCESS;
     want_value =
         expected_json["value"].get(want_value_json) == simdjson::SUCCESS;
-    has_want_type = expected_json["deduced_type"].get_string().get(
-                        want_type) == simdjson::SUCCESS;
+    has_want_type = expected_json["deduced_type"].get_string().get(want_type) ==
+                    simdjson::SUCCESS;
   } else {
     want_value = true;
   }
@@ -330,8 +331,8 @@ int Main(int argc, char** argv) {
   }
   if (ec || paths.empty()) {
     std::fprintf(stderr, "no conformance files%s%s in %s (pass --dir)\n",
-                 options.file.empty() ? "" : " named ",
-                 options.file.c_str(), options.dir.c_str());
+                 options.file.empty() ? "" : " named ", options.file.c_str(),
+                 options.dir.c_str());
     return 2;
   }
   std::sort(paths.begin(), paths.end());
@@ -365,11 +366,12 @@ int Main(int argc, char** argv) {
         case Outcome::kFail:
           ++file.failed;
           if (options.verbose) {
-            std::printf("FAIL %s/%s\n  expr:     %s\n  expected: %s\n"
-                        "  got:      %s\n",
-                        name.c_str(), std::string(GetString(c, "name")).c_str(),
-                        std::string(GetString(c, "expr")).c_str(),
-                        r.expected.c_str(), r.got.c_str());
+            std::printf(
+                "FAIL %s/%s\n  expr:     %s\n  expected: %s\n"
+                "  got:      %s\n",
+                name.c_str(), std::string(GetString(c, "name")).c_str(),
+                std::string(GetString(c, "expr")).c_str(), r.expected.c_str(),
+                r.got.c_str());
           }
           break;
       }
@@ -381,15 +383,17 @@ int Main(int argc, char** argv) {
     total.skipped += file.skipped;
   }
   int runnable = total.passed + total.failed;
-  std::printf("total: %d passed, %d failed, %d skipped (%.1f%% of %d runnable)\n",
-              total.passed, total.failed, total.skipped,
-              runnable == 0 ? 0.0 : 100.0 * total.passed / runnable, runnable);
+  std::printf(
+      "total: %d passed, %d failed, %d skipped (%.1f%% of %d runnable)\n",
+      total.passed, total.failed, total.skipped,
+      runnable == 0 ? 0.0 : 100.0 * total.passed / runnable, runnable);
   std::printf("%d passed, %d failed\n", total.passed, total.failed);
 
   if (options.ratchet.empty()) return 0;
   absl::StatusOr<Ratchet> ratchet = ReadRatchet(options.ratchet);
   if (!ratchet.ok() && !options.update_ratchet) {
-    std::fprintf(stderr, "%s\n", std::string(ratchet.status().message()).c_str());
+    std::fprintf(stderr, "%s\n",
+                 std::string(ratchet.status().message()).c_str());
     return 2;
   }
   std::map<std::string, RatchetCounts> current;
@@ -416,9 +420,10 @@ int Main(int argc, char** argv) {
   for (const auto& [name, c] : current) {
     auto it = ratchet->min_passed.find(name);
     if (it != ratchet->min_passed.end() && c.passed > it->second) {
-      std::printf("note: %s passes %d, more than the %d recorded; raise the "
-                  "ratchet with --update-ratchet\n",
-                  name.c_str(), c.passed, it->second);
+      std::printf(
+          "note: %s passes %d, more than the %d recorded; raise the "
+          "ratchet with --update-ratchet\n",
+          name.c_str(), c.passed, it->second);
     }
   }
   return problems.empty() ? 0 : 1;
@@ -427,6 +432,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace retro::conformance
 
-int main(int argc, char** argv) {
-  return retro::conformance::Main(argc, argv);
-}
+int main(int argc, char** argv) { return retro::conformance::Main(argc, argv); }

@@ -22,8 +22,8 @@ namespace dom = simdjson::dom;
 absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
 
 absl::Status Bad(std::string_view what, dom::element json) {
-  return absl::InvalidArgumentError(
-      std::string(what) + ": " + simdjson::minify(json));
+  return absl::InvalidArgumentError(std::string(what) + ": " +
+                                    simdjson::minify(json));
 }
 
 absl::StatusOr<double> DecodeDouble(dom::element json) {
@@ -121,7 +121,8 @@ absl::StatusOr<Value> DecodeValue(dom::element json, Arena& arena) {
   if (tag == "null") return Value::Null();
   if (tag == "bool") {
     bool b;
-    if (body.get_bool().get(b) != simdjson::SUCCESS) return Bad("bad bool", body);
+    if (body.get_bool().get(b) != simdjson::SUCCESS)
+      return Bad("bad bool", body);
     return Value::Bool(b);
   }
   if (tag == "int64") {
@@ -152,7 +153,8 @@ absl::StatusOr<Value> DecodeValue(dom::element json, Arena& arena) {
     absl::StatusOr<std::string_view> text = StringField(body, "bad bytes");
     if (!text.ok()) return text.status();
     std::string raw;
-    if (!absl::Base64Unescape(Absl(*text), &raw)) return Bad("bad base64", body);
+    if (!absl::Base64Unescape(Absl(*text), &raw))
+      return Bad("bad base64", body);
     return Value::Bytes(arena.CopyString(raw));
   }
   if (tag == "list") return DecodeList(body, arena);

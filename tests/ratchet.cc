@@ -79,8 +79,8 @@ std::vector<std::string> CheckRatchet(
     auto it = ratchet.min_passed.find(name);
     if (it == ratchet.min_passed.end() || counts.passed >= it->second) continue;
     problems.push_back(name + ": " + std::to_string(counts.passed) +
-                       " passed, fewer than the " +
-                       std::to_string(it->second) + " recorded");
+                       " passed, fewer than the " + std::to_string(it->second) +
+                       " recorded");
   }
   return problems;
 }

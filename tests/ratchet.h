@@ -40,12 +40,14 @@ void UpdateRatchet(const std::map<std::string, RatchetCounts>& current,
 // One message per file (among those that ran) whose count fell below the
 // ratchet.
 std::vector<std::string> CheckRatchet(
-    const Ratchet& ratchet, const std::map<std::string, RatchetCounts>& current);
+    const Ratchet& ratchet,
+    const std::map<std::string, RatchetCounts>& current);
 
 // One message per `full` file (among those that ran) that does not pass all
 // its runnable cases.
 std::vector<std::string> CheckFull(
-    const Ratchet& ratchet, const std::map<std::string, RatchetCounts>& current);
+    const Ratchet& ratchet,
+    const std::map<std::string, RatchetCounts>& current);
 
 }  // namespace retro::conformance
 

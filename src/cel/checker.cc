@@ -145,11 +145,11 @@ Type Checker::SelectField(const Expr& e, const Expr& operand,
                           const std::string& field, bool optional) {
   Type operand_type = Substitute(subs_, GetType(&operand), false);
   bool is_optional = operand_type.kind() == TypeKind::kOptional;
-  Type target = is_optional ? operand_type.params()[0] : operand_type;
+  Type target = is_optional ? ParamAt(operand_type, 0) : operand_type;
   Type result = Type::Dyn();
   switch (target.kind()) {
     case TypeKind::kMap:
-      result = target.params()[1];
+      result = ParamAt(target, 1);
       break;
     case TypeKind::kTypeParam:
       // Pin the parameter to dyn so that nothing narrower is inferred later.
@@ -181,7 +181,7 @@ void Checker::VisitList(const Expr& e) {
     if (is_optional_elem) {
       Type st = Substitute(subs_, t, false);
       if (st.kind() == TypeKind::kOptional) {
-        t = st.params()[0];
+        t = ParamAt(st, 0);
       } else if (!IsDynOrError(st)) {
         Error(arg->id, absl::StrCat("expected type 'optional_type(", Format(st),
                                     ")' but found '", Format(st), "'"));
@@ -204,7 +204,7 @@ void Checker::VisitMap(const Expr& e) {
     if (entry.optional) {
       Type st = Substitute(subs_, t, false);
       if (st.kind() == TypeKind::kOptional) {
-        t = st.params()[0];
+        t = ParamAt(st, 0);
       } else if (!IsDynOrError(st)) {
         Error(entry.value->id,
               absl::StrCat("expected type 'optional_type(", Format(st),
@@ -247,12 +247,12 @@ void Checker::VisitComprehension(const Expr& e) {
   Type var2 = Type::Dyn();
   switch (range.kind()) {
     case TypeKind::kList:
-      var1 = two_vars ? Type::Int() : range.params()[0];
-      var2 = range.params()[0];
+      var1 = two_vars ? Type::Int() : ParamAt(range, 0);
+      var2 = ParamAt(range, 0);
       break;
     case TypeKind::kMap:
-      var1 = range.params()[0];
-      var2 = range.params()[1];
+      var1 = ParamAt(range, 0);
+      var2 = ParamAt(range, 1);
       break;
     case TypeKind::kDyn:
     case TypeKind::kError:

@@ -57,15 +57,15 @@ Type RenameParams(const Type& t, Fn& fresh) {
     case TypeKind::kTypeParam:
       return fresh(t.name());
     case TypeKind::kList:
-      return Type::List(RenameParams(t.params()[0], fresh));
+      return Type::List(RenameParams(ParamAt(t, 0), fresh));
     case TypeKind::kMap:
-      return Type::Map(RenameParams(t.params()[0], fresh),
-                       RenameParams(t.params()[1], fresh));
+      return Type::Map(RenameParams(ParamAt(t, 0), fresh),
+                       RenameParams(ParamAt(t, 1), fresh));
     case TypeKind::kOptional:
-      return Type::Optional(RenameParams(t.params()[0], fresh));
+      return Type::Optional(RenameParams(ParamAt(t, 0), fresh));
     case TypeKind::kType:
       if (t.params().empty()) return t;
-      return Type::TypeOf(RenameParams(t.params()[0], fresh));
+      return Type::TypeOf(RenameParams(ParamAt(t, 0), fresh));
     case TypeKind::kOpaque: {
       if (t.params().empty()) return t;
       std::vector<Type> params;

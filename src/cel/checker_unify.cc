@@ -168,6 +168,11 @@ void Substitution::Rollback(size_t mark) {
   }
 }
 
+const Type& ParamAt(const Type& t, size_t i) {
+  static const Type* const kDyn = new Type();
+  return i < t.params().size() ? t.params()[i] : *kDyn;
+}
+
 bool IsDynOrError(const Type& t) {
   return t.kind() == TypeKind::kDyn || t.kind() == TypeKind::kError;
 }
@@ -201,15 +206,15 @@ Type Substitute(const Substitution& subs, const Type& t, bool params_to_dyn) {
     case TypeKind::kTypeParam:
       return params_to_dyn ? Type::Dyn() : t;
     case TypeKind::kList:
-      return Type::List(Substitute(subs, t.params()[0], params_to_dyn));
+      return Type::List(Substitute(subs, ParamAt(t, 0), params_to_dyn));
     case TypeKind::kMap:
-      return Type::Map(Substitute(subs, t.params()[0], params_to_dyn),
-                       Substitute(subs, t.params()[1], params_to_dyn));
+      return Type::Map(Substitute(subs, ParamAt(t, 0), params_to_dyn),
+                       Substitute(subs, ParamAt(t, 1), params_to_dyn));
     case TypeKind::kOptional:
-      return Type::Optional(Substitute(subs, t.params()[0], params_to_dyn));
+      return Type::Optional(Substitute(subs, ParamAt(t, 0), params_to_dyn));
     case TypeKind::kType:
       if (t.params().empty()) return t;
-      return Type::TypeOf(Substitute(subs, t.params()[0], params_to_dyn));
+      return Type::TypeOf(Substitute(subs, ParamAt(t, 0), params_to_dyn));
     case TypeKind::kOpaque: {
       if (t.params().empty()) return t;
       std::vector<Type> params;

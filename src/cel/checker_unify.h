@@ -55,6 +55,10 @@ Type Substitute(const Substitution& subs, const Type& t, bool params_to_dyn);
 
 bool IsDynOrError(const Type& t);
 
+// The i-th parameter of a list, map, optional or type type; dyn when absent
+// (a `Type(TypeKind::kList)` built without its element type).
+const Type& ParamAt(const Type& t, size_t i);
+
 }  // namespace retro::cel::checker_internal
 
 #endif  // RETRO_CEL_CHECKER_UNIFY_H_

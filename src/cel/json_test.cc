@@ -68,8 +68,8 @@ TEST(ParseJsonTest, FractionsExponentsAndHugeIntegersAreDoubles) {
 
 TEST(ParseJsonTest, ObjectsBecomeMapsAndArraysLists) {
   Arena arena;
-  Value v = MustParse(R"({"a": [1, "x", {"b": null}], "c": {}, "d": []})",
-                      arena);
+  Value v =
+      MustParse(R"({"a": [1, "x", {"b": null}], "c": {}, "d": []})", arena);
   ASSERT_EQ(v.kind(), Kind::kMap);
   EXPECT_EQ(v.map().size, 3u);
   const Value* a = v.map().FindString("a");
@@ -115,9 +115,8 @@ TEST(ParseJsonTest, ValuesOutliveTheParserInTheArena) {
 
 TEST(ParseJsonTest, ErrorsNameTheProblem) {
   Arena arena;
-  for (std::string_view bad :
-       {"", "{", "[1, 2", "{\"a\" 1}", "tru", "1 2", "[1] x", "{\"a\":1,}",
-        "\"\xff\""}) {
+  for (std::string_view bad : {"", "{", "[1, 2", "{\"a\" 1}", "tru", "1 2",
+                               "[1] x", "{\"a\":1,}", "\"\xff\""}) {
     absl::StatusOr<Value> v = ParseJson(bad, arena);
     EXPECT_FALSE(v.ok()) << "accepted: " << bad;
     if (!v.ok()) {

@@ -29,6 +29,12 @@ Value SelectField(EvalContext& ctx, const Value& v, std::string_view field, bool
       // Field selection on an optional yields an optional (cel-go).
       const Value* inner = v.optional_value();
       if (inner == nullptr) return test_only ? Value::Bool(false) : v;
+      if (inner->kind() == Kind::kMap) {
+        // optional.of(m).f is optional.none() when m has no f (cel-go).
+        const Value* found = inner->map().FindString(field);
+        if (test_only) return Value::Bool(found != nullptr);
+        return Value::Optional(found);
+      }
       Value r = SelectField(ctx, *inner, field, test_only);
       if (test_only || r.is_error()) return r;
       return Value::Optional(ctx.arena().New<Value>(r));

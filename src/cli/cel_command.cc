@@ -118,8 +118,8 @@ void RegisterCel(CLI::App& app) {
       app.add_subcommand("cel", "Evaluate or type-check a CEL expression");
   cel->require_subcommand(1);
   auto flags = std::make_shared<CelFlags>();
-  CLI::App* eval = cel->add_subcommand(
-      "eval", "Evaluate EXPR and print the result as JSON");
+  CLI::App* eval =
+      cel->add_subcommand("eval", "Evaluate EXPR and print the result as JSON");
   AddCommon(eval, flags.get());
   eval->callback([flags] { RunEval(*flags); });
   CLI::App* check =
