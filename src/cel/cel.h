@@ -80,22 +80,22 @@ class Activation {
  public:
   explicit Activation(const Env& env)
       : env_(&env), slots_(env.variables().size()),
-        present_(env.variables().size(), false) {}
+        present_(env.variables().size(), 0) {}
 
   // REQUIRES: name is declared in the env.
   void Set(std::string_view name, Value value) { SetSlot(env_->SlotOf(name), value); }
   void SetSlot(int slot, Value value) {
     slots_[slot] = value;
-    present_[slot] = true;
+    present_[slot] = 1;
   }
-  void Clear() { std::fill(present_.begin(), present_.end(), false); }
+  void Clear() { std::fill(present_.begin(), present_.end(), 0); }
   // nullptr when the variable was not set.
   const Value* Get(int slot) const { return present_[slot] ? &slots_[slot] : nullptr; }
 
  private:
   const Env* env_;
   std::vector<Value> slots_;
-  std::vector<bool> present_;
+  std::vector<uint8_t> present_;  // not vector<bool>: read on the hot path
 };
 
 class Plan;  // the planned evaluation tree (planner.h)

@@ -50,9 +50,11 @@ Checker::Checker(const ParsedExpr& parsed,
                  const std::vector<VariableDecl>& variables,
                  const FunctionRegistry& functions, const CheckOptions& options)
     : parsed_(parsed), functions_(functions), container_(options.container) {
-  for (const VariableDecl& v : variables) globals_.emplace(v.name, v.type);
+  for (const VariableDecl& v : variables) {
+    globals_.emplace(v.name, Global{v.type, /*variable=*/true});
+  }
   for (auto& [name, type] : TypeIdentifiers()) {
-    globals_.emplace(std::move(name), std::move(type));
+    globals_.emplace(std::move(name), Global{std::move(type), false});
   }
 }
 
@@ -106,15 +108,16 @@ void Checker::VisitConst(const Expr& e) {
 
 void Checker::VisitIdent(const Expr& e) {
   if (const Type* local = FindLocal(e.name)) return SetType(e, *local);
-  std::string resolved;
-  if (const Type* global = FindGlobal(e.name, &resolved)) {
-    SetType(e, *global);
-    result_.references[e.id] = std::move(resolved);
-    return;
-  }
+  if (ResolveGlobal(e, e.name)) return;
   std::vector<std::string> candidates;
   for (const auto& [name, type] : locals_) candidates.push_back(name);
-  for (const auto& [name, type] : globals_) candidates.push_back(name);
+  const std::string prefix = container_.empty() ? "" : container_ + ".";
+  for (const auto& [name, global] : globals_) {
+    candidates.push_back(name);
+    if (!prefix.empty() && name.starts_with(prefix)) {
+      candidates.push_back(name.substr(prefix.size()));
+    }
+  }
   UndeclaredReference(e, e.name, std::move(candidates));
   SetType(e, Type::Error());
 }
@@ -123,13 +126,9 @@ void Checker::VisitSelect(const Expr& e) {
   // A select chain may spell a qualified variable name ("a.b.c"), unless
   // its root is a local, which shadows every global.
   std::string qualified;
-  if (!e.test_only && QualifiedName(e, &qualified) && !RootIsLocal(e)) {
-    std::string resolved;
-    if (const Type* global = FindGlobal(qualified, &resolved)) {
-      SetType(e, *global);
-      result_.references[e.id] = std::move(resolved);
-      return;
-    }
+  if (!e.test_only && QualifiedName(e, &qualified) && !RootIsLocal(e) &&
+      ResolveGlobal(e, qualified)) {
+    return;
   }
   if (e.operand == nullptr) {
     Error(e.id, "field selection without an operand");
@@ -316,16 +315,26 @@ const Type* Checker::FindLocal(std::string_view name) const {
   return nullptr;
 }
 
-const Type* Checker::FindGlobal(std::string_view name,
-                                std::string* resolved) const {
+bool Checker::ResolveGlobal(const Expr& e, std::string_view name) {
   for (std::string& candidate : CandidateNames(container_, name)) {
     auto it = globals_.find(candidate);
-    if (it != globals_.end()) {
-      *resolved = std::move(candidate);
-      return &it->second;
-    }
+    if (it == globals_.end()) continue;
+    SetType(e, it->second.type);
+    if (it->second.variable) result_.references[e.id] = std::move(candidate);
+    return true;
   }
-  return nullptr;
+  return false;
+}
+
+bool Checker::NamesGlobal(std::string_view qualified) const {
+  while (true) {
+    for (const std::string& candidate : CandidateNames(container_, qualified)) {
+      if (globals_.contains(candidate)) return true;
+    }
+    size_t dot = qualified.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) return false;
+    qualified = qualified.substr(0, dot);
+  }
 }
 
 bool Checker::RootIsLocal(const Expr& e) const {

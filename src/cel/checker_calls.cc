@@ -115,8 +115,20 @@ void Checker::VisitCall(const Expr& e) {
   std::string qualified;
   if (target != nullptr && QualifiedName(*target, &qualified) &&
       !RootIsLocal(*target)) {
-    fn_name = FindFunction(absl::StrCat(qualified, ".", name));
-    if (!fn_name.empty()) target = nullptr;
+    std::string full_name = absl::StrCat(qualified, ".", name);
+    fn_name = FindFunction(full_name);
+    if (!fn_name.empty()) {
+      target = nullptr;
+    } else if (!NamesGlobal(qualified) && !functions_.Has(name)) {
+      // Neither a namespaced function, nor a known function called on a
+      // variable: most likely a misspelled namespaced function
+      // (math.greates).
+      for (const ExprPtr& arg : e.args) {
+        if (arg != nullptr) Visit(*arg);
+      }
+      UndeclaredReference(e, full_name, functions_.Names());
+      return SetType(e, Type::Error());
+    }
   }
   std::vector<Type> arg_types;
   if (target != nullptr) {

@@ -60,8 +60,13 @@ class Checker {
   // Variable lookup. Locals (comprehension variables, block slots) shadow
   // globals; a leading dot skips them.
   const Type* FindLocal(std::string_view name) const;
-  const Type* FindGlobal(std::string_view name, std::string* resolved) const;
+  // Resolves `name` (spelled by e) against the globals through the
+  // container: sets e's type, records the reference; false when undeclared.
+  bool ResolveGlobal(const Expr& e, std::string_view name);
   bool RootIsLocal(const Expr& e) const;
+  // Whether `qualified` or one of its prefixes ("a.b.c", "a.b", "a") is a
+  // declared global.
+  bool NamesGlobal(std::string_view qualified) const;
   // The registry name a (possibly namespaced) function call denotes, or
   // empty.
   std::string FindFunction(std::string_view name) const;
@@ -80,7 +85,11 @@ class Checker {
   const ParsedExpr& parsed_;
   const FunctionRegistry& functions_;
   const std::string container_;
-  absl::flat_hash_map<std::string, Type> globals_;
+  struct Global {
+    Type type;
+    bool variable;  // declared variable (vs. built-in type identifier)
+  };
+  absl::flat_hash_map<std::string, Global> globals_;
   std::vector<std::pair<std::string, Type>> locals_;  // innermost last
   std::vector<Type> block_slots_;  // types of the enclosing cel.@block's
                                    // @index0, @index1, … seen so far

@@ -484,6 +484,15 @@ TEST_F(CheckerTest, TypeIdentifiersDenoteTypes) {
   EXPECT_EQ(TypeOf(r), "type(google.protobuf.Timestamp)");
   r = Run(ast_.Call("_==_", ast_.Ident("int"), ast_.Ident("uint")));
   EXPECT_TRUE(r.ok());
+  // Type identifiers are not variables: no references.
+  EXPECT_TRUE(r.references.empty());
+}
+
+TEST_F(CheckerTest, SuggestsNamesRelativeToContainer) {
+  CheckResult r = Run(ast_.Ident("dta"), {{"com.example.data", Type::Int()}},
+                      "com.example");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_THAT(r.diagnostics[0].message, HasSubstr("(did you mean 'data'?)"));
 }
 
 TEST_F(CheckerTest, BlockIndicesTakeBindingTypes) {
@@ -556,6 +565,72 @@ class CheckerLibraryTest : public ::testing::Test {
 TEST_F(CheckerLibraryTest, DeducesTypes) {
   EXPECT_EQ(TypeOf("[optional.none(), optional.of(1)]"),
             "list(optional_type(int))");
+}
+
+TEST_F(CheckerLibraryTest, DeducesStandardTypes) {
+  EXPECT_EQ(TypeOf("('foo' + 'bar').startsWith('foo')"), "bool");
+  EXPECT_EQ(TypeOf("{'abc': 123}['abc']"), "int");
+  EXPECT_EQ(TypeOf("[1, 2].map(x, x * 2)"), "list(int)");
+  EXPECT_EQ(TypeOf("[1, 2].filter(x, x > 1)"), "list(int)");
+  EXPECT_EQ(TypeOf("{'a': 1}.transformMap(k, v, v + 1)"), "map(string, int)");
+  EXPECT_EQ(TypeOf("cel.bind(x, 'a', x + x)"), "string");
+  EXPECT_EQ(TypeOf("cel.block([1, cel.index(0) + 1], cel.index(1))"), "int");
+  EXPECT_EQ(TypeOf("type(1) == int"), "bool");
+  EXPECT_EQ(TypeOf("timestamp('2020-01-01T00:00:00Z') - duration('1s')"),
+            "google.protobuf.Timestamp");
+  EXPECT_EQ(TypeOf("optional.of(1).orValue(2)"), "int");
+  EXPECT_EQ(TypeOf("{'k': 1}[?'k']"), "optional_type(int)");
+  EXPECT_EQ(TypeOf("[?optional.of(1), 2]"), "list(int)");
+}
+
+TEST_F(CheckerLibraryTest, DynamicExpressionsPass) {
+  std::vector<VariableDecl> vars = {{"data", Type::Dyn()}};
+  for (std::string_view expr : {
+           "data.verb == 'create' && data.user.startsWith('admin')",
+           "data.count + 1 > 2",
+           "data.items.exists(i, i.size > 10u)",
+           "data.items.all(k, v, v != null)",
+           "size(data) > 0 ? data[0] : data.default",
+           "data.tags.map(t, t + '!')",
+           "has(data.a.b) || data.c in [1, 'x', 2.0]",
+           "int(data.x) + 1",
+           "[1, 'foo', 3].all(e, e % 2 == 1)",
+           "dyn(1) == 1u",
+           "data.?a.orValue(1)",
+       }) {
+    CheckResult r = Run(expr, vars);
+    EXPECT_TRUE(r.ok()) << expr << ": " << r.diagnostics[0].message;
+  }
+}
+
+TEST_F(CheckerLibraryTest, StaticErrorsAreReported) {
+  std::vector<VariableDecl> vars = {{"data", Type::Dyn()}, {"n", Type::Int()}};
+  EXPECT_EQ(TypeOf("1 + 'a'"),
+            "ERROR: found no matching overload for '_+_' applied to "
+            "'(int, string)'\nerror");
+  CheckResult r = Run("1 + dta.x", vars);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "undeclared reference to 'dta' (did you mean 'data'?)");
+  EXPECT_EQ(r.diagnostics[0].offset, 4);
+  r = Run("isIP(cidr('192.168.0.0/24'))");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "found no matching overload for 'isIP' applied to '(net.CIDR)'");
+  r = Run("n.size() + (n && true)", vars);
+  EXPECT_EQ(r.diagnostics.size(), 2u);
+  r = Run("math.greates(1, 2)");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "undeclared reference to 'math.greates' (did you mean "
+            "'math.greatest'?)");
+  r = Run("dat.size()", vars);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "undeclared reference to 'dat' (did you mean 'data'?)");
+  r = Run("'abc'.sise()");
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_THAT(r.diagnostics[0].message, HasSubstr("did you mean 'size'"));
 }
 
 }  // namespace

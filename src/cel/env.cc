@@ -81,8 +81,9 @@ Value Program::Evaluate(const Activation& activation, Arena& arena,
   EvalContext ctx(arena, options);
   ctx.set_host_data(host_data);
   int n = plan_->num_locals();
-  Value stack_locals[16];
-  Value* locals = n <= 16 ? stack_locals : arena.AllocArray<Value>(n);
+  // Locals are always written before they are read; leave them uninitialised.
+  alignas(Value) unsigned char stack_locals[16 * sizeof(Value)];
+  Value* locals = n <= 16 ? reinterpret_cast<Value*>(stack_locals) : arena.AllocArray<Value>(n);
   Frame frame{&activation, &ctx, locals};
   return plan_->root().Eval(frame);
 }

@@ -29,6 +29,15 @@ std::optional<Value> TypeIdentifier(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsIdent(const Expr* e, std::string_view name) {
+  return e != nullptr && e->kind == ExprKind::kIdent && e->name == name;
+}
+
+bool IsCall(const Expr* e, std::string_view name, size_t argc) {
+  return e != nullptr && e->kind == ExprKind::kCall && e->operand == nullptr &&
+         e->name == name && e->args.size() == argc;
+}
+
 class Builder {
  public:
   Builder(const Env& env, const PlanOptions& options, Arena& constants)
@@ -68,6 +77,8 @@ class Builder {
   std::optional<absl::StatusOr<NodePtr>> BuildMatches(const Expr& e);
   // exists/all expansions as QuantifierNode; nullopt when not that shape.
   std::optional<absl::StatusOr<NodePtr>> BuildQuantifier(const Expr& e);
+  // A left-associative chain of two or more `_+_` as one ConcatNode.
+  absl::StatusOr<NodePtr> BuildConcat(const Expr& e);
   // map/filter/transformList expansions as ListBuilderNode.
   std::optional<absl::StatusOr<NodePtr>> BuildListBuilder(const Expr& e);
 
@@ -258,6 +269,11 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
     if (auto fast = BuildMatches(e)) return std::move(*fast);
   }
 
+  if (e.operand == nullptr && fn == "_+_" && argc == 2 &&
+      IsCall(e.args[0].get(), "_+_", 2)) {
+    return BuildConcat(e);
+  }
+
   std::vector<NodePtr> args;
   bool member = false;
   std::string name = fn;
@@ -422,19 +438,6 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildMatches(const Expr& e) {
   return NodePtr(new internal::MatchesNode(std::move(s).value(), std::move(re)));
 }
 
-namespace {
-
-bool IsIdent(const Expr* e, std::string_view name) {
-  return e != nullptr && e->kind == ExprKind::kIdent && e->name == name;
-}
-
-bool IsCall(const Expr* e, std::string_view name, size_t argc) {
-  return e != nullptr && e->kind == ExprKind::kCall && e->operand == nullptr &&
-         e->name == name && e->args.size() == argc;
-}
-
-}  // namespace
-
 std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
   if (!e.iter_var2.empty() || e.accu_init == nullptr ||
       e.accu_init->kind != ExprKind::kConst ||
@@ -463,6 +466,32 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
   if (!predicate.ok()) return predicate.status();
   return NodePtr(new internal::QuantifierNode(std::move(range).value(), iter,
                                               std::move(predicate).value(), exists));
+}
+
+absl::StatusOr<NodePtr> Builder::BuildConcat(const Expr& e) {
+  // Collect the operands of ((a + b) + c) + d left to right.
+  std::vector<const Expr*> chain;
+  const Expr* cur = &e;
+  while (IsCall(cur, "_+_", 2)) {
+    chain.push_back(cur->args[1].get());
+    cur = cur->args[0].get();
+  }
+  chain.push_back(cur);
+  std::vector<NodePtr> operands;
+  bool constant = options_.fold_constants;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    RETRO_ASSIGN_OR_RETURN(NodePtr op, Build(**it));
+    constant = constant && op->constant() != nullptr;
+    operands.push_back(std::move(op));
+  }
+  std::vector<const Overload*> candidates;
+  for (const Overload* o : env_.functions().Find("_+_")) {
+    if (!o->member) candidates.push_back(o);
+  }
+  auto add = std::make_unique<internal::CallNode>("_+_", std::vector<NodePtr>{},
+                                                  std::move(candidates));
+  NodePtr node(new internal::ConcatNode(std::move(operands), std::move(add)));
+  return constant ? Fold(std::move(node)) : std::move(node);
 }
 
 // Matches `@result + [elem]`; returns elem.

@@ -1,5 +1,7 @@
 #include "cel/planner_nodes.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
@@ -142,7 +144,49 @@ Value CondNode::Eval(Frame& f) const {
                        c.TypeName());
 }
 
+CallNode::CallNode(std::string name, std::vector<NodePtr> args,
+                   std::vector<const Overload*> candidates)
+    : name_(std::move(name)), args_(std::move(args)), candidates_(std::move(candidates)) {
+  bool by_kinds = !candidates_.empty() && args_.size() >= 1 && args_.size() <= 2;
+  for (const Overload* o : candidates_) {
+    non_strict_ |= !o->strict;
+    if (o->variadic) by_kinds = false;
+    for (const Type& p : o->params) {
+      if (p.kind() == TypeKind::kOpaque) by_kinds = false;
+    }
+  }
+  if (!by_kinds || non_strict_) return;
+  size_t argc = args_.size();
+  size_t rows = argc == 2 ? kNumKinds : 1;
+  by_kinds_.assign(kNumKinds * rows, nullptr);
+  for (int a = 0; a < kNumKinds; ++a) {
+    for (size_t b = 0; b < rows; ++b) {
+      for (const Overload* o : candidates_) {
+        if (o->masks.size() != argc) continue;
+        if ((o->masks[0] & (1u << a)) == 0) continue;
+        if (argc == 2 && (o->masks[1] & (1u << b)) == 0) continue;
+        by_kinds_[a * rows + b] = o;
+        break;
+      }
+    }
+  }
+}
+
 Value CallNode::Call(EvalContext& ctx, std::span<const Value> args) const {
+  if (!by_kinds_.empty()) {
+    const Overload* o;
+    if (args.size() == 2) {
+      if (args[0].is_error()) return args[0];
+      if (args[1].is_error()) return args[1];
+      o = by_kinds_[static_cast<int>(args[0].kind()) * kNumKinds +
+                    static_cast<int>(args[1].kind())];
+    } else {
+      if (args[0].is_error()) return args[0];
+      o = by_kinds_[static_cast<int>(args[0].kind())];
+    }
+    if (o != nullptr) return CheckSize(ctx, o->impl(ctx, args));
+    return ctx.Errorf("no matching overload for '%s' applied to '%s'", name_, ArgTypes(args));
+  }
   if (!non_strict_) {
     for (const Value& a : args) {
       if (a.is_error()) return a;
@@ -177,6 +221,38 @@ Value CallNode::Eval(Frame& f) const {
   Value* args = n <= 4 ? stack_args : f.ctx->arena().AllocArray<Value>(n);
   for (size_t i = 0; i < n; ++i) args[i] = args_[i]->Eval(f);
   return Call(*f.ctx, std::span<const Value>(args, n));
+}
+
+Value ConcatNode::Eval(Frame& f) const {
+  size_t n = operands_.size();
+  Value stack_values[8];
+  Value* values = n <= 8 ? stack_values : f.ctx->arena().AllocArray<Value>(n);
+  bool all_strings = true;
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    values[i] = operands_[i]->Eval(f);
+    if (values[i].is_string()) {
+      total += values[i].string_value().size();
+    } else {
+      all_strings = false;
+    }
+  }
+  if (all_strings && static_cast<int64_t>(total) <= f.ctx->options().max_value_size) {
+    char* out = static_cast<char*>(f.ctx->arena().Allocate(total, 1));
+    size_t pos = 0;
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view s = values[i].string_value();
+      if (!s.empty()) std::memcpy(out + pos, s.data(), s.size());
+      pos += s.size();
+    }
+    return CheckSize(*f.ctx, Value::String(std::string_view(out, total)));
+  }
+  Value acc = values[0];
+  for (size_t i = 1; i < n; ++i) {
+    Value pair[2] = {acc, values[i]};
+    acc = add_->Call(*f.ctx, std::span<const Value>(pair, 2));
+  }
+  return acc;
 }
 
 Value ListNode::Eval(Frame& f) const {

@@ -113,10 +113,7 @@ class CondNode final : public Node {
 class CallNode final : public Node {
  public:
   CallNode(std::string name, std::vector<NodePtr> args,
-           std::vector<const Overload*> candidates)
-      : name_(std::move(name)), args_(std::move(args)), candidates_(std::move(candidates)) {
-    for (const Overload* o : candidates_) non_strict_ |= !o->strict;
-  }
+           std::vector<const Overload*> candidates);
   Value Eval(Frame& f) const override;
   // Calls with already evaluated arguments (used for folding).
   Value Call(EvalContext& ctx, std::span<const Value> args) const;
@@ -126,6 +123,24 @@ class CallNode final : public Node {
   std::vector<NodePtr> args_;
   std::vector<const Overload*> candidates_;
   bool non_strict_ = false;
+  // For one- and two-argument calls whose overloads are told apart by value
+  // kinds alone: the overload for each (kind, kind) pair, precomputed. Empty
+  // when dispatch needs more than kinds (opaque type names, variadics).
+  std::vector<const Overload*> by_kinds_;
+};
+
+// A chain `a + b + c + …` (left-associative `_+_`): when every operand is a
+// string, one allocation builds the result; otherwise the operands are
+// combined pair by pair through `_+_` exactly as the nested calls would.
+class ConcatNode final : public Node {
+ public:
+  ConcatNode(std::vector<NodePtr> operands, std::unique_ptr<CallNode> add)
+      : operands_(std::move(operands)), add_(std::move(add)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  std::vector<NodePtr> operands_;
+  std::unique_ptr<CallNode> add_;  // `_+_` with no argument nodes
 };
 
 class ListNode final : public Node {

@@ -335,12 +335,23 @@ const Value* MapData::Find(const Value& key) const {
   }
 }
 
+namespace {
+
+// Key comparison on the field-selection hot path: sizes and first bytes
+// settle most mismatches without a call to memcmp.
+inline bool SameKey(const Value& k, std::string_view key) {
+  if (k.kind() != Kind::kString) return false;
+  std::string_view s = k.string_value();
+  return s.size() == key.size() &&
+         (key.empty() || (s[0] == key[0] && std::memcmp(s.data(), key.data(), key.size()) == 0));
+}
+
+}  // namespace
+
 const Value* MapData::FindString(std::string_view key) const {
   if (index == nullptr) {
     for (uint32_t i = 0; i < size; ++i) {
-      if (keys[i].kind() == Kind::kString && keys[i].string_value() == key) {
-        return &values[i];
-      }
+      if (SameKey(keys[i], key)) return &values[i];
     }
     return nullptr;
   }
@@ -348,8 +359,7 @@ const Value* MapData::FindString(std::string_view key) const {
        slot = (slot + 1) & index_mask) {
     uint32_t e = index[slot];
     if (e == 0) return nullptr;
-    const Value& k = keys[e - 1];
-    if (k.kind() == Kind::kString && k.string_value() == key) return &values[e - 1];
+    if (SameKey(keys[e - 1], key)) return &values[e - 1];
   }
 }
 

@@ -108,10 +108,10 @@ std::string Clip(std::string_view s, size_t n) {
   return absl::StrCat(std::string(s.substr(0, n - 3)), "...");
 }
 
-void PrintTableRow(int64_t index, std::string_view id, std::string_view policy,
-                   std::string_view outcome, std::string_view rule,
-                   std::string_view text) {
-  std::printf("%s\n", absl::StrFormat("%-6d %-20s %-22s %-10s %-16s %s", index,
+void PrintTableRow(std::string_view index, std::string_view id,
+                   std::string_view policy, std::string_view outcome,
+                   std::string_view rule, std::string_view text) {
+  std::printf("%s\n", absl::StrFormat("%-6s %-20s %-22s %-10s %-16s %s", index,
                                       Clip(id, 20), Clip(policy, 22), outcome,
                                       Clip(rule, 16), text)
                           .c_str());
@@ -148,7 +148,8 @@ void RunPreview(const PreviewFlags& flags) {
   }
   bool table = flags.output == "table";
   if (table)
-    PrintTableRow(0, "ID", "POLICY", "OUTCOME", "RULE", "SUMMARY / REASON");
+    PrintTableRow("INDEX", "ID", "POLICY", "OUTCOME", "RULE",
+                  "SUMMARY / REASON");
   policy::Evaluator evaluator(&set.sources());
   std::string line, out;
   int64_t index = 0;
@@ -165,8 +166,8 @@ void RunPreview(const PreviewFlags& flags) {
         std::string_view text = o.kind == OutcomeKind::kMatched
                                     ? std::string_view(o.record.summary)
                                     : o.reason;
-        PrintTableRow(index, id, p->name(), policy::OutcomeKindName(o.kind),
-                      o.rule, text);
+        PrintTableRow(absl::StrCat(index), id, p->name(),
+                      policy::OutcomeKindName(o.kind), o.rule, text);
       } else {
         out.clear();
         policy::AppendOutcomeJson(o, index, id, &out);
@@ -176,7 +177,7 @@ void RunPreview(const PreviewFlags& flags) {
     }
     if (!selected) {
       if (table) {
-        PrintTableRow(index, id, "-", "unselected", "", "");
+        PrintTableRow(absl::StrCat(index), id, "-", "unselected", "", "");
       } else {
         out.clear();
         policy::AppendUnselectedJson(index, id, &out);

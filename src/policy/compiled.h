@@ -81,6 +81,8 @@ class CompiledPolicy {
   PolicyKind kind() const { return kind_; }
   // The generation's identity: the hash of the normalised spec.
   const base::Hash128& generation() const { return generation_; }
+  // Canonical JSON of {apiVersion, kind, spec}: what generation() hashes.
+  const std::string& normalized() const { return normalized_; }
   const std::vector<std::pair<std::string, std::string>>& labels() const {
     return labels_;
   }
@@ -110,6 +112,7 @@ class CompiledPolicy {
   std::string name_;
   PolicyKind kind_ = PolicyKind::kNative;
   base::Hash128 generation_{0, 0};
+  std::string normalized_;
   std::vector<std::pair<std::string, std::string>> labels_;
   std::string file_;
   std::string api_group_, resource_kind_, resource_plural_;

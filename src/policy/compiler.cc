@@ -290,6 +290,7 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(
   policy->name_ = doc.name.value;
   policy->kind_ = doc.kind;
   policy->generation_ = base::Hash128Of(doc.normalized);
+  policy->normalized_ = doc.normalized;
   policy->labels_ = doc.labels;
   policy->file_ = source_.file();
   policy->tests_ = doc.tests;

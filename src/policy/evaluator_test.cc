@@ -71,7 +71,7 @@ TEST_F(EvaluatorTest, AuditCreateMatchesWithLinksTenantAndTime) {
 
 TEST_F(EvaluatorTest, SystemActorsAndSubresources) {
   std::string scale =
-      R"({"auditID":"a-2","verb":"patch","user":{"username":"system:serviceaccount:kube-system:hpa"},)"
+      R"({"auditID":"a-2","verb":"patch","user":{"username":"system:serviceaccount:kube-system:hpa","extra":{}},)"
       R"("objectRef":{"resource":"deployments","apiGroup":"apps","name":"api","namespace":"n","subresource":"scale"},)"
       R"("responseStatus":{"code":200},"requestObject":{"spec":{"replicas":5}}})";
   const Outcome& o = Eval("deployments", "audit", scale);
@@ -85,12 +85,12 @@ TEST_F(EvaluatorTest, SystemActorsAndSubresources) {
 
 TEST_F(EvaluatorTest, SelectionByGroupAndPluralResource) {
   std::string pod =
-      R"({"auditID":"a-3","verb":"create","user":{"username":"x"},)"
+      R"({"auditID":"a-3","verb":"create","user":{"username":"x","extra":{}},)"
       R"("objectRef":{"resource":"pods","name":"p","namespace":"n"},"responseStatus":{"code":201}})";
   EXPECT_EQ(Eval("deployments", "audit", pod).kind, OutcomeKind::kUnselected);
   // Same resource, other group.
   std::string other_group =
-      R"({"auditID":"a-4","verb":"create","user":{"username":"x"},)"
+      R"({"auditID":"a-4","verb":"create","user":{"username":"x","extra":{}},)"
       R"("objectRef":{"resource":"deployments","apiGroup":"extensions","name":"d"},"responseStatus":{"code":201}})";
   EXPECT_EQ(Eval("deployments", "audit", other_group).kind,
             OutcomeKind::kUnselected);
@@ -108,7 +108,7 @@ TEST_F(EvaluatorTest, SelectionByGroupAndPluralResource) {
 
 TEST_F(EvaluatorTest, UnmatchedWhenNoRuleMatches) {
   std::string get =
-      R"({"auditID":"a-5","verb":"get","user":{"username":"x"},)"
+      R"({"auditID":"a-5","verb":"get","user":{"username":"x","extra":{}},)"
       R"("objectRef":{"resource":"deployments","apiGroup":"apps","name":"d"},"responseStatus":{"code":200}})";
   const Outcome& o = Eval("deployments", "audit", get);
   EXPECT_EQ(o.kind, OutcomeKind::kUnmatched);
@@ -119,7 +119,7 @@ TEST_F(EvaluatorTest, MissingAuditSectionsReadAsEmpty) {
   // No responseStatus: has() works on the defaulted {}, but reading a field
   // of it is an error that names the rule and the expression.
   std::string no_status =
-      R"({"auditID":"a-6","verb":"create","user":{"username":"x"},)"
+      R"({"auditID":"a-6","verb":"create","user":{"username":"x","extra":{}},)"
       R"("objectRef":{"resource":"deployments","apiGroup":"apps","name":"d"}})";
   const Outcome& o = Eval("deployments", "audit", no_status);
   ASSERT_EQ(o.kind, OutcomeKind::kError);
@@ -128,7 +128,7 @@ TEST_F(EvaluatorTest, MissingAuditSectionsReadAsEmpty) {
   EXPECT_NE(o.reason.find("rule 'rollout', match: "), std::string::npos)
       << o.reason;
   std::string secret_denied =
-      R"({"auditID":"a-7","verb":"list","user":{"username":"eve"},)"
+      R"({"auditID":"a-7","verb":"list","user":{"username":"eve","extra":{}},)"
       R"("objectRef":{"resource":"secrets","namespace":"prod"},"responseStatus":{"code":403}})";
   const Outcome& d = Eval("secrets", "audit", secret_denied);
   ASSERT_EQ(d.kind, OutcomeKind::kMatched) << d.reason;
@@ -153,7 +153,7 @@ TEST_F(EvaluatorTest, KubernetesEvents) {
   std::string scheduled =
       R"({"metadata":{"uid":"e-2","creationTimestamp":"2026-11-20T00:02:43Z"},)"
       R"("source":{"component":"default-scheduler"},"reason":"Scheduled","type":"Normal",)"
-      R"("involvedObject":{"kind":"Pod","name":"web-1","apiVersion":"v1"}})";
+      R"("regarding":{"kind":"Pod","name":"web-1","apiVersion":"v1"}})";
   const Outcome& s = Eval("pod-events", "event", scheduled);
   ASSERT_EQ(s.kind, OutcomeKind::kMatched) << s.reason;
   EXPECT_EQ(s.record.summary, "default-scheduler placed pod web-1");

@@ -4,6 +4,7 @@
 #include "policy/loader.h"
 
 #include <filesystem>
+#include <iostream>
 
 #include "gtest/gtest.h"
 #include "policy/policy_set.h"
@@ -284,8 +285,10 @@ TEST(LoaderTest, GenerationIsTheHashOfTheNormalisedSpec) {
   auto generation = [](const std::string& text) {
     PolicySet set;
     EXPECT_TRUE(set.AddText("g.yaml", text)) << Dump(set.problems());
-    return set.policies().empty() ? base::Hash128{0, 0}
-                                  : set.policies()[0]->generation();
+    if (set.policies().empty()) return base::Hash128{0, 0};
+    EXPECT_EQ(base::Hash128Of(set.policies()[0]->normalized()),
+              set.policies()[0]->generation());
+    return set.policies()[0]->generation();
   };
   base::Hash128 a = generation(R"(apiVersion: retro/v1
 kind: Policy

@@ -32,14 +32,17 @@ void AppendOutcomeJson(const Outcome& outcome, int64_t index,
     AppendJsonString(r.summary, out);
     out->append(",\"links\":");
     out->append(r.links_json);
-    out->append(",\"fields\":{");
-    for (size_t i = 0; i < r.fields.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      AppendJsonString(r.fields[i].name, out);
-      out->push_back(':');
-      out->append(r.fields[i].json);
+    if (!r.fields.empty()) {
+      out->append(",\"fields\":{");
+      for (size_t i = 0; i < r.fields.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonString(r.fields[i].name, out);
+        out->push_back(':');
+        out->append(r.fields[i].json);
+      }
+      out->push_back('}');
     }
-    out->append("},\"record_id\":");
+    out->append(",\"record_id\":");
     AppendJsonString(r.record_id.Hex(), out);
     out->append(",\"content_hash\":");
     AppendJsonString(r.content_hash.Hex(), out);

@@ -40,8 +40,9 @@ void Check(const TestDoc& test, const Outcome& o,
           "outcome: expected ", base::AV(OutcomeKindName(want)), ", got ",
           base::AV(OutcomeKindName(o.kind)),
           o.reason.empty() ? "" : absl::StrCat(" (", o.reason, ")"),
-          o.kind == OutcomeKind::kMatched ? absl::StrCat(" (rule ", base::AV(o.rule), ")")
-                                          : ""));
+          o.kind == OutcomeKind::kMatched
+              ? absl::StrCat(" (rule ", base::AV(o.rule), ")")
+              : ""));
       return false;
     }
     return true;

@@ -52,7 +52,7 @@ spec:
       input: {org: acme, n: 2}
       expect: {dropped: missing data.org}
     - name: error
-      input: '{"org": "acme", "n": "x"}'
+      input: '{"org": "acme", "n": [1]}'
       expect: {error: "summary block 2"}
 )")) << set.problems()[0].ToString();
   auto results = RunPolicyTests(*set.Find("t"), set.sources());

@@ -161,26 +161,32 @@ bool ToJson(const YAML::Node& node, bool sort_keys, int depth, std::string* out,
       return true;
     }
     case YAML::NodeType::Map: {
-      std::vector<std::pair<std::string, YAML::Node>> entries;
+      // YAML::Node's assignment writes through to the node it refers to,
+      // so nodes are only ever copy-constructed here and sorted by index.
+      std::vector<std::string> keys;
+      std::vector<YAML::Node> values;
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) {
           *error = "a mapping key must be a plain value, not a list or mapping";
           return false;
         }
-        entries.emplace_back(kv.first.Scalar(), kv.second);
+        keys.push_back(kv.first.Scalar());
+        values.emplace_back(kv.second);
       }
+      std::vector<size_t> order(keys.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       if (sort_keys) {
-        std::stable_sort(
-            entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return keys[a] < keys[b]; });
       }
       out->push_back('{');
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonString(entries[i].first, out);
+      for (size_t n = 0; n < order.size(); ++n) {
+        if (n > 0) out->push_back(',');
+        AppendJsonString(keys[order[n]], out);
         out->push_back(':');
-        if (!ToJson(entries[i].second, sort_keys, depth + 1, out, error))
+        if (!ToJson(values[order[n]], sort_keys, depth + 1, out, error)) {
           return false;
+        }
       }
       out->push_back('}');
       return true;
