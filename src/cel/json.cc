@@ -22,6 +22,9 @@ namespace od = simdjson::ondemand;
 // Debian's abseil does not alias absl::string_view to std::string_view.
 absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
 
+// Arrays and objects nest at most this deep (bounds the recursion).
+constexpr int kMaxJsonDepth = 256;
+
 // For errors simdjson cannot locate.
 constexpr const char* kNowhere = nullptr;
 
@@ -36,6 +39,7 @@ struct JsonParser::Impl {
   // a container pushes its children, then pops them into the arena.
   std::vector<Value> items;
   std::vector<Value> keys;
+  int depth = 0;  // of the array or object being converted
 
   absl::Status FailAt(std::string_view what, simdjson::error_code error,
                       const char* where) const {
@@ -107,6 +111,17 @@ struct JsonParser::Impl {
   }
 
   absl::StatusOr<Value> Convert(od::value v, Arena& arena) {
+    if (++depth > kMaxJsonDepth) {
+      return Fail(
+          "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+          simdjson::SUCCESS, v);
+    }
+    absl::StatusOr<Value> result = ConvertNested(v, arena);
+    --depth;
+    return result;
+  }
+
+  absl::StatusOr<Value> ConvertNested(od::value v, Arena& arena) {
     od::json_type type;
     if (auto e = v.type().get(type)) return Fail("bad value", e, v);
     switch (type) {
@@ -205,6 +220,7 @@ struct JsonParser::Impl {
     length = json.size();
     items.clear();
     keys.clear();
+    depth = 0;
 
     od::document doc;
     if (auto e = parser.iterate(buffer.get(), json.size(), capacity).get(doc)) {

@@ -1,6 +1,7 @@
 // JSON <-> CEL values. Parsing uses simdjson; objects become maps with string
 // keys, arrays lists, numbers int when written without fraction or exponent
 // and within int64 (else double), strings, booleans and null as themselves.
+// Arrays and objects may nest at most 256 levels deep.
 // Thread-safe: pure functions; a JsonParser instance is one per thread.
 #ifndef RETRO_CEL_JSON_H_
 #define RETRO_CEL_JSON_H_

@@ -133,6 +133,18 @@ TEST(ParseJsonTest, TrailingContentReportsItsOffset) {
       << Message(v.status());
 }
 
+TEST(ParseJsonTest, NestingIsBounded) {
+  Arena arena;
+  auto nested = [](int depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  EXPECT_TRUE(ParseJson(nested(256), arena).ok());
+  absl::StatusOr<Value> deep = ParseJson(nested(257), arena);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(Message(deep.status()).find("nested deeper"), std::string::npos);
+  EXPECT_FALSE(ParseJson(nested(100000), arena).ok());
+}
+
 TEST(ParseJsonTest, DuplicateKeysAreRejected) {
   Arena arena;
   absl::StatusOr<Value> v = ParseJson(R"({"a": 1, "a": 2})", arena);

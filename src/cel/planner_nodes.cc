@@ -90,18 +90,23 @@ Value SlotNode::Eval(Frame& f) const {
 
 Value SelectNode::Eval(Frame& f) const {
   Value v = operand_->Eval(f);
-  return SelectField(*f.ctx, v, field_, test_only_);
+  if (v.kind() == Kind::kMap) {
+    const Value* found = field_.Find(v.map());
+    if (test_only_) return Value::Bool(found != nullptr);
+    return found != nullptr ? *found : NoSuchKey(*f.ctx, field_.name());
+  }
+  return SelectField(*f.ctx, v, field_.name(), test_only_);
 }
 
 Value PathNode::Eval(Frame& f) const {
   Value v = root_->Eval(f);
-  for (const std::string& field : fields_) {
+  for (const FieldRef& field : fields_) {
     if (v.kind() == Kind::kMap) {
-      const Value* found = v.map().FindString(field);
-      if (found == nullptr) return NoSuchKey(*f.ctx, field);
+      const Value* found = field.Find(v.map());
+      if (found == nullptr) return NoSuchKey(*f.ctx, field.name());
       v = *found;
     } else {
-      v = SelectField(*f.ctx, v, field, false);
+      v = SelectField(*f.ctx, v, field.name(), false);
       if (v.is_error()) return v;
     }
   }

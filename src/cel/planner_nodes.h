@@ -2,6 +2,7 @@
 #ifndef RETRO_CEL_PLANNER_NODES_H_
 #define RETRO_CEL_PLANNER_NODES_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,33 @@ class ErrorNode final : public Node {
   std::string message_;
 };
 
+// A field name with an inline cache: the entry index where it was last
+// found. Events of one source share their shape, so the next map usually has
+// the field at the same index and one key comparison finds it. The hint is
+// only a guess, read and written with relaxed atomics, so any number of
+// threads may share it.
+class FieldRef {
+ public:
+  explicit FieldRef(std::string name) : name_(std::move(name)) {}
+  FieldRef(FieldRef&& other) noexcept
+      : name_(std::move(other.name_)), hint_(other.hint_.load(std::memory_order_relaxed)) {}
+
+  const std::string& name() const { return name_; }
+  const Value* Find(const MapData& m) const {
+    uint32_t h = hint_.load(std::memory_order_relaxed);
+    if (h < m.size && KeyIs(m.keys[h], name_)) return &m.values[h];
+    const Value* v = m.FindString(name_);
+    if (v != nullptr) {
+      hint_.store(static_cast<uint32_t>(v - m.values), std::memory_order_relaxed);
+    }
+    return v;
+  }
+
+ private:
+  std::string name_;
+  mutable std::atomic<uint32_t> hint_{0};
+};
+
 class SelectNode final : public Node {
  public:
   SelectNode(NodePtr operand, std::string field, bool test_only)
@@ -66,20 +94,21 @@ class SelectNode final : public Node {
 
  private:
   NodePtr operand_;
-  std::string field_;
+  FieldRef field_;
   bool test_only_;
 };
 
 // A chain of field selections from one variable: data.a.b.c.
 class PathNode final : public Node {
  public:
-  PathNode(NodePtr root, std::vector<std::string> fields)
-      : root_(std::move(root)), fields_(std::move(fields)) {}
+  PathNode(NodePtr root, std::vector<std::string> fields) : root_(std::move(root)) {
+    for (std::string& f : fields) fields_.emplace_back(std::move(f));
+  }
   Value Eval(Frame& f) const override;
 
  private:
   NodePtr root_;
-  std::vector<std::string> fields_;
+  std::vector<FieldRef> fields_;
 };
 
 class AndNode final : public Node {

@@ -335,23 +335,10 @@ const Value* MapData::Find(const Value& key) const {
   }
 }
 
-namespace {
-
-// Key comparison on the field-selection hot path: sizes and first bytes
-// settle most mismatches without a call to memcmp.
-inline bool SameKey(const Value& k, std::string_view key) {
-  if (k.kind() != Kind::kString) return false;
-  std::string_view s = k.string_value();
-  return s.size() == key.size() &&
-         (key.empty() || (s[0] == key[0] && std::memcmp(s.data(), key.data(), key.size()) == 0));
-}
-
-}  // namespace
-
 const Value* MapData::FindString(std::string_view key) const {
   if (index == nullptr) {
     for (uint32_t i = 0; i < size; ++i) {
-      if (SameKey(keys[i], key)) return &values[i];
+      if (KeyIs(keys[i], key)) return &values[i];
     }
     return nullptr;
   }
@@ -359,7 +346,7 @@ const Value* MapData::FindString(std::string_view key) const {
        slot = (slot + 1) & index_mask) {
     uint32_t e = index[slot];
     if (e == 0) return nullptr;
-    if (SameKey(keys[e - 1], key)) return &values[e - 1];
+    if (KeyIs(keys[e - 1], key)) return &values[e - 1];
   }
 }
 

@@ -11,6 +11,7 @@
 #define RETRO_CEL_VALUE_H_
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -179,6 +180,15 @@ struct MapData {
   const Value* Find(const Value& key) const;
   const Value* FindString(std::string_view key) const;
 };
+
+// True when map key `k` is the string `key`. Sizes and first bytes settle
+// most mismatches without a call to memcmp (field selection's hot path).
+inline bool KeyIs(const Value& k, std::string_view key) {
+  if (k.kind() != Kind::kString) return false;
+  std::string_view s = k.string_value();
+  return s.size() == key.size() &&
+         (key.empty() || (s[0] == key[0] && std::memcmp(s.data(), key.data(), key.size()) == 0));
+}
 
 // Builds a map in `arena`. Returns nullptr and sets *duplicate to the
 // offending key when a key repeats; keys must be of a valid key kind
