@@ -99,6 +99,10 @@ struct Overload {
   bool strict = true;
   // Filled in by Register: KindMask() of each param.
   std::vector<uint32_t> masks;
+  // A pure function depends on its arguments alone, so the planner may
+  // evaluate calls with constant arguments at compile time. Functions with
+  // effects on the host (such as recording a link) set this to false.
+  bool pure = true;
   // Accepts any number of arguments >= params.size() - 1, the last param
   // repeated (used by variadic functions such as math.greatest).
   bool variadic = false;

@@ -230,7 +230,9 @@ NodePtr Builder::MakeCall(std::string name, std::vector<NodePtr> args, bool memb
   for (const Overload* o : env_.functions().Find(name)) {
     if (o->member == member) candidates.push_back(o);
   }
-  bool constant = options_.fold_constants && AllConstant(args) && !candidates.empty();
+  bool pure = !candidates.empty();
+  for (const Overload* o : candidates) pure = pure && o->pure;
+  bool constant = options_.fold_constants && AllConstant(args) && pure;
   NodePtr node(new internal::CallNode(std::move(name), std::move(args), std::move(candidates)));
   return constant ? Fold(std::move(node)) : std::move(node);
 }

@@ -19,6 +19,7 @@ absl::Status RegisterLinkFunction(cel::FunctionRegistry& registry) {
   overload.params = {cel::Type::String(), cel::Type::Dyn()};
   overload.result = cel::Type::String();
   overload.impl = &Link;
+  overload.pure = false;  // records the link for the evaluation in progress
   return registry.Register(std::move(overload));
 }
 

@@ -1,0 +1,262 @@
+#include "pipeline/live_processor.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "base/hash.h"
+#include "base/log.h"
+#include "policy/evaluator.h"
+#include "policy/outcome_json.h"
+
+namespace retro::pipeline {
+namespace {
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::string_view kRecordKey = ",\"record\":";
+constexpr size_t kMaxEventsPerCommit = 4096;
+
+// The record object of a matched outcome's JSON: what GET /v1/records
+// serves, byte for byte the `record` of `retro policy preview -o json`.
+std::string RecordPayload(const policy::Outcome& o, std::string* scratch) {
+  scratch->clear();
+  policy::AppendOutcomeJson(o, 0, o.record.origin_id, scratch);
+  size_t pos = scratch->find(kRecordKey);
+  if (pos == std::string::npos) return "{}";
+  size_t begin = pos + kRecordKey.size();
+  return scratch->substr(begin, scratch->size() - 1 - begin);
+}
+
+}  // namespace
+
+LiveProcessor::LiveProcessor(store::Store* store, Catalog* catalog,
+                             Metrics* metrics, LiveOptions options)
+    : store_(store), catalog_(catalog), metrics_(metrics), options_(options) {
+  if (options_.workers < 1) options_.workers = 1;
+}
+
+LiveProcessor::~LiveProcessor() { Stop(); }
+
+std::string LiveProcessor::CursorName(int i) const {
+  return absl::StrCat("live/", i, "of", options_.workers);
+}
+
+absl::Status LiveProcessor::Start() {
+  uint64_t min_cursor = UINT64_MAX;
+  for (int i = 0; i < options_.workers; ++i) {
+    auto w = std::make_unique<Worker>();
+    auto cursor = store_->records().GetCursor(CursorName(i));
+    if (!cursor.ok()) return cursor.status();
+    w->cursor = *cursor;
+    min_cursor = std::min(min_cursor, w->cursor);
+    workers_.push_back(std::move(w));
+  }
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_[i]->thread = std::thread([this, i] { RunWorker(i); });
+  }
+  uint64_t to = store_->events().MaxSeq();
+  if (to > min_cursor) {
+    recovering_ = true;
+    recovery_pending_ = to - min_cursor;
+    recovery_ = std::thread([this, min_cursor, to] { Recover(min_cursor, to); });
+  }
+  return absl::OkStatus();
+}
+
+void LiveProcessor::Stop() {
+  stopping_ = true;
+  if (recovery_.joinable()) recovery_.join();
+  for (auto& w : workers_) {
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+    }
+    w->cv.notify_all();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+bool LiveProcessor::HasRoom(size_t n) const {
+  return depth_.load() + n <= options_.queue_capacity;
+}
+
+int LiveProcessor::PartitionOf(const store::Event& e) const {
+  std::string key;
+  key.reserve(e.type.size() + 1 + e.id.size());
+  key.append(e.type).push_back('\0');
+  key.append(e.id);
+  return static_cast<int>(base::Hash64(key) %
+                          static_cast<uint64_t>(options_.workers));
+}
+
+void LiveProcessor::Submit(std::vector<LiveEvent> events,
+                           uint64_t through_seq) {
+  Dispatch(std::move(events), through_seq);
+}
+
+void LiveProcessor::Dispatch(std::vector<LiveEvent> events,
+                             uint64_t through_seq) {
+  std::vector<std::vector<LiveEvent>> parts(options_.workers);
+  for (LiveEvent& e : events) {
+    parts[PartitionOf(e.event)].push_back(std::move(e));
+  }
+  depth_ += events.size();
+  metrics_->queue_depth->Set(static_cast<double>(depth_.load()));
+  for (int i = 0; i < options_.workers; ++i) {
+    Worker& w = *workers_[i];
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      if (!w.queue.empty() && w.queue.back().events.empty() &&
+          parts[i].empty()) {
+        w.queue.back().through_seq = through_seq;  // coalesce cursor moves
+      } else {
+        w.queue.push_back({std::move(parts[i]), through_seq});
+      }
+    }
+    w.cv.notify_one();
+  }
+}
+
+void LiveProcessor::Recover(uint64_t from, uint64_t to) {
+  uint64_t after = from;
+  while (!stopping_ && after < to) {
+    auto page = store_->events().ScanSeq(after, to, 2048);
+    if (!page.ok()) {
+      spdlog::error("live recovery: {}; retrying", page.status().ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    uint64_t through = page->empty() ? to : page->back().seq;
+    if (page->size() < 2048) through = to;
+    while (!stopping_ && !HasRoom(page->size())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::vector<LiveEvent> events;
+    events.reserve(page->size());
+    for (store::Event& e : *page) events.push_back({std::move(e), 0});
+    Dispatch(std::move(events), through);
+    after = through;
+    recovery_pending_ = to - after;
+    metrics_->live_cursor_lag->Set(static_cast<double>(to - after));
+  }
+  recovering_ = false;
+}
+
+void LiveProcessor::RunWorker(int index) {
+  Worker& w = *workers_[index];
+  const std::string cursor_name = CursorName(index);
+  std::shared_ptr<const CatalogSnapshot> snap;
+  std::unique_ptr<policy::Evaluator> evaluator;
+  std::string scratch;
+  std::vector<WorkItem> items;
+  // Per policy: counts by OutcomeKind.
+  std::vector<std::array<uint64_t, 5>> counts;
+  for (;;) {
+    items.clear();
+    {
+      std::unique_lock<std::mutex> lock(w.mu);
+      w.cv.wait(lock, [&] { return stopping_ || !w.queue.empty(); });
+      if (w.queue.empty()) return;  // stopping
+      size_t n = 0;
+      while (!w.queue.empty() && n < kMaxEventsPerCommit) {
+        n += w.queue.front().events.size();
+        items.push_back(std::move(w.queue.front()));
+        w.queue.pop_front();
+      }
+      w.busy = true;
+    }
+    auto current = catalog_->Current();
+    if (current != snap || !evaluator) {
+      snap = current;
+      evaluator = std::make_unique<policy::Evaluator>(&snap->sources());
+    }
+    counts.assign(snap->policies.size(), {});
+    store::RecordBatch batch;
+    uint64_t through = w.cursor;
+    size_t n_events = 0;
+    for (const WorkItem& item : items) {
+      through = std::max(through, item.through_seq);
+      n_events += item.events.size();
+      for (const LiveEvent& le : item.events) {
+        const store::Event& e = le.event;
+        if (e.seq <= w.cursor) continue;  // already done before a restart
+        (void)evaluator->Load(e.type, e.data);
+        for (size_t p = 0; p < snap->policies.size(); ++p) {
+          const ActivePolicy& ap = snap->policies[p];
+          const policy::Outcome& o = evaluator->Evaluate(*ap.compiled);
+          ++counts[p][static_cast<int>(o.kind)];
+          if (o.kind != policy::OutcomeKind::kMatched) continue;
+          store::Record r;
+          r.key.policy = ap.name;
+          r.key.origin_type = e.type;
+          r.key.origin_id = e.id;
+          r.key.time = e.time;
+          r.rule = std::string(o.rule);
+          r.generation = ap.generation;
+          r.tenant = std::string(o.record.tenant);
+          r.content_hash = o.record.content_hash;
+          r.payload = RecordPayload(o, &scratch);
+          batch.Put(std::move(r));
+        }
+      }
+    }
+    if (through > w.cursor) batch.SetCursor(cursor_name, through);
+    if (!batch.empty()) {
+      store::WriteOptions wo;
+      wo.sync = options_.sync_records;
+      for (;;) {
+        absl::Status st = store_->records().Commit(batch, wo);
+        if (st.ok()) break;
+        spdlog::error("live worker {}: commit failed: {}", index,
+                      st.ToString());
+        if (stopping_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    w.cursor = through;
+    int64_t now = SteadyNanos();
+    for (const WorkItem& item : items) {
+      for (const LiveEvent& le : item.events) {
+        if (le.acked_nanos == 0) continue;
+        int64_t lag = now - le.acked_nanos;
+        metrics_->lag.Add(lag);
+        metrics_->live_lag->Observe(static_cast<double>(lag) / 1e9);
+      }
+    }
+    for (size_t p = 0; p < counts.size(); ++p) {
+      for (int k = 1; k < 5; ++k) {
+        if (counts[p][k] == 0) continue;
+        metrics_->Outcome(snap->policies[p].name,
+                          std::string(policy::OutcomeKindName(
+                              static_cast<policy::OutcomeKind>(k))),
+                          static_cast<double>(counts[p][k]));
+      }
+    }
+    depth_ -= n_events;
+    metrics_->queue_depth->Set(static_cast<double>(depth_.load()));
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      w.busy = false;
+    }
+    idle_cv_.notify_all();
+  }
+}
+
+void LiveProcessor::WaitIdle() {
+  for (;;) {
+    bool idle = !recovering_;
+    for (auto& w : workers_) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      if (w->busy || !w->queue.empty()) idle = false;
+    }
+    if (idle) return;
+    std::unique_lock<std::mutex> lock(idle_mu_);
+    idle_cv_.wait_for(lock, std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace retro::pipeline

@@ -1,0 +1,112 @@
+// LiveProcessor: evaluates acknowledged events with the active generation of
+// every policy that selects them and writes the records.
+//
+// Events are partitioned by Hash64(type, id) over N worker threads; worker i
+// owns the live cursor `live/<i>of<N>`: every event of partition i with
+// seq <= cursor has its records visible. Records and the cursor are written
+// in one atomic RecordBatch, so after a crash Start() re-evaluates exactly
+// the events past each cursor (identically: evaluation is deterministic).
+// Keys never share a partition across workers, so per-key results equal a
+// single thread's.
+//
+// Thread-safety: Submit must be called by one thread at a time, in seq order
+// (the Ingestor serialises it); the rest may be called from any thread.
+#ifndef RETRO_PIPELINE_LIVE_PROCESSOR_H_
+#define RETRO_PIPELINE_LIVE_PROCESSOR_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "pipeline/catalog.h"
+#include "pipeline/metrics.h"
+#include "store/store.h"
+
+namespace retro::pipeline {
+
+struct LiveOptions {
+  int workers = 2;
+  // Events acknowledged but not yet evaluated; over it, ingest answers 429.
+  size_t queue_capacity = 200'000;
+  // Records are written without fsync: the WAL survives a process crash, and
+  // after a machine crash the cursor and records are still consistent
+  // (written together), so the lost tail is simply re-evaluated.
+  bool sync_records = false;
+};
+
+struct LiveEvent {
+  store::Event event;
+  int64_t acked_nanos = 0;  // steady clock at acknowledgement; 0 = recovery
+};
+
+class LiveProcessor {
+ public:
+  LiveProcessor(store::Store* store, Catalog* catalog, Metrics* metrics,
+                LiveOptions options);
+  ~LiveProcessor();
+  LiveProcessor(const LiveProcessor&) = delete;
+  LiveProcessor& operator=(const LiveProcessor&) = delete;
+
+  // Reads the cursors, starts the workers and a recovery pass over the
+  // events past the cursors (recovering() until it is done).
+  [[nodiscard]] absl::Status Start();
+  void Stop();
+
+  bool recovering() const { return recovering_.load(); }
+  uint64_t recovery_pending() const { return recovery_pending_.load(); }
+  // Whether `n` more events fit in the queue.
+  bool HasRoom(size_t n) const;
+  size_t depth() const { return depth_.load(); }
+
+  // Hands over newly acknowledged events (seq order); `through_seq` is the
+  // store's MaxSeq after their append. REQUIRES: !recovering().
+  void Submit(std::vector<LiveEvent> events, uint64_t through_seq);
+
+  // Blocks until every submitted event is evaluated (tests, bench).
+  void WaitIdle();
+  // The live cursor name of worker i.
+  std::string CursorName(int i) const;
+
+ private:
+  struct WorkItem {
+    std::vector<LiveEvent> events;
+    uint64_t through_seq = 0;
+  };
+  struct Worker {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<WorkItem> queue;
+    uint64_t cursor = 0;
+    bool busy = false;
+    std::thread thread;
+  };
+
+  int PartitionOf(const store::Event& e) const;
+  void Dispatch(std::vector<LiveEvent> events, uint64_t through_seq);
+  void RunWorker(int index);
+  void Recover(uint64_t from, uint64_t to);
+
+  store::Store* store_;
+  Catalog* catalog_;
+  Metrics* metrics_;
+  LiveOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::thread recovery_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> recovering_{false};
+  std::atomic<uint64_t> recovery_pending_{0};
+  std::atomic<size_t> depth_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+};
+
+}  // namespace retro::pipeline
+
+#endif  // RETRO_PIPELINE_LIVE_PROCESSOR_H_
