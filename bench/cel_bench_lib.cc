@@ -1,6 +1,9 @@
 #include "bench/cel_bench_lib.h"
 
+#include <sys/utsname.h>
+
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -52,6 +55,15 @@ std::string CpuModel() {
     }
   }
   return "?";
+}
+
+// "linux x86_64", as node's os.platform() and os.arch() name them.
+std::string Platform() {
+  struct utsname u;
+  if (uname(&u) != 0) return "?";
+  std::string system = u.sysname;
+  for (char& c : system) c = static_cast<char>(std::tolower(c));
+  return system + " " + u.machine;
 }
 
 std::string JsonString(std::string_view s) {
@@ -189,10 +201,17 @@ absl::StatusOr<std::string> FindBenchCases(std::string_view flag) {
 
 absl::StatusOr<std::vector<CelBenchResult>> RunCelBench(
     const CelBenchSuite& suite, const CelBenchOptions& options, FILE* out) {
+#ifdef __clang__
+  const char* compiler = "clang " __clang_version__;
+#else
+  const char* compiler = "gcc " __VERSION__;
+#endif
   std::fprintf(out,
-               "retro cel 0.1.0, %s, %u logical CPUs (%s), N=%s, runs=%d\n",
-               __VERSION__, std::thread::hardware_concurrency(),
-               CpuModel().c_str(), Grouped(options.n).c_str(), options.runs);
+               "retro cel 0.1.0, %s, %s, %u logical CPUs (%s), "
+               "N=%s, runs=%d\n",
+               compiler, Platform().c_str(),
+               std::thread::hardware_concurrency(), CpuModel().c_str(),
+               Grouped(options.n).c_str(), options.runs);
   std::fprintf(out, "%-26s %9s %13s %14s %8s\n", "expression", "parse_us",
                "best eval/s", "median eval/s", "ns/eval");
   std::vector<CelBenchResult> results;

@@ -39,13 +39,19 @@ struct JsonParser::Impl {
   // a container pushes its children, then pops them into the arena.
   std::vector<Value> items;
   std::vector<Value> keys;
-  int depth = 0;  // of the array or object being converted
+  int depth = 0;                // of the array or object being converted
+  od::document* doc = nullptr;  // the one being converted, to locate errors
 
   absl::Status FailAt(std::string_view what, simdjson::error_code error,
                       const char* where) const {
     std::string message = absl::StrCat("invalid JSON: ", Absl(what));
     if (error != simdjson::SUCCESS) {
       absl::StrAppend(&message, ": ", simdjson::error_message(error));
+    }
+    if (where == nullptr && doc != nullptr) {
+      if (doc->current_location().get(where) != simdjson::SUCCESS) {
+        where = nullptr;
+      }
     }
     if (where != nullptr && where >= begin && where <= begin + length) {
       absl::StrAppend(&message, " at byte offset ", where - begin);
@@ -222,26 +228,31 @@ struct JsonParser::Impl {
     keys.clear();
     depth = 0;
 
-    od::document doc;
-    if (auto e = parser.iterate(buffer.get(), json.size(), capacity).get(doc)) {
+    od::document document;
+    doc = nullptr;
+    if (auto e =
+            parser.iterate(buffer.get(), json.size(), capacity).get(document)) {
       return FailAt("cannot parse", e, kNowhere);
     }
+    doc = &document;
     od::json_type type;
-    if (auto e = doc.type().get(type)) return Fail("bad document", e, doc);
+    if (auto e = document.type().get(type))
+      return Fail("bad document", e, document);
     absl::StatusOr<Value> result;
     if (type == od::json_type::array || type == od::json_type::object) {
       od::value root;
-      if (auto e = doc.get_value().get(root)) {
-        return Fail("bad document", e, doc);
+      if (auto e = document.get_value().get(root)) {
+        return Fail("bad document", e, document);
       }
       result = Convert(root, arena);
     } else {
-      result = Scalar(doc, type, arena);
+      result = Scalar(document, type, arena);
     }
+    doc = nullptr;
     if (!result.ok()) return result;
     // At the end, current_location() fails with OUT_OF_BOUNDS.
     const char* trailing = nullptr;
-    if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    if (document.current_location().get(trailing) == simdjson::SUCCESS) {
       return FailAt("unexpected content after the value", simdjson::SUCCESS,
                     trailing);
     }

@@ -133,6 +133,14 @@ TEST(ParseJsonTest, TrailingContentReportsItsOffset) {
       << Message(v.status());
 }
 
+TEST(ParseJsonTest, MalformedMembersReportAnOffset) {
+  Arena arena;
+  absl::StatusOr<Value> v = ParseJson(R"({"a": 1, "b" 2})", arena);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(Message(v.status()).find("byte offset"), std::string::npos)
+      << Message(v.status());
+}
+
 TEST(ParseJsonTest, NestingIsBounded) {
   Arena arena;
   auto nested = [](int depth) {

@@ -243,7 +243,10 @@ bool Equal(const Value& a, const Value& b) {
   switch (ka) {
     case Kind::kNull: return true;
     case Kind::kBool: return a.bool_value() == b.bool_value();
-    case Kind::kString: return a.string_value() == b.string_value();
+    case Kind::kString: {
+      std::string_view x = a.string_value(), y = b.string_value();
+      return x.size() == y.size() && BytesEqual(x.data(), y.data(), x.size());
+    }
     case Kind::kBytes: return a.bytes_value() == b.bytes_value();
     case Kind::kTimestamp:
     case Kind::kDuration:

@@ -181,13 +181,40 @@ struct MapData {
   const Value* FindString(std::string_view key) const;
 };
 
-// True when map key `k` is the string `key`. Sizes and first bytes settle
-// most mismatches without a call to memcmp (field selection's hot path).
+// True when map key `k` is the string `key` (field selection's hot path).
+inline bool BytesEqual(const char* a, const char* b, size_t n) {
+  // Word-at-a-time for the short keys and values CEL compares most; the
+  // tails overlap instead of looping byte by byte.
+  if (n >= 8) {
+    for (; n > 8; n -= 8, a += 8, b += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      if (x != y) return false;
+    }
+    uint64_t x, y;
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x1, y1, x2, y2;
+    std::memcpy(&x1, a, 4);
+    std::memcpy(&y1, b, 4);
+    std::memcpy(&x2, a + n - 4, 4);
+    std::memcpy(&y2, b + n - 4, 4);
+    return x1 == y1 && x2 == y2;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 inline bool KeyIs(const Value& k, std::string_view key) {
   if (k.kind() != Kind::kString) return false;
   std::string_view s = k.string_value();
-  return s.size() == key.size() &&
-         (key.empty() || (s[0] == key[0] && std::memcmp(s.data(), key.data(), key.size()) == 0));
+  return s.size() == key.size() && BytesEqual(s.data(), key.data(), key.size());
 }
 
 // Builds a map in `arena`. Returns nullptr and sets *duplicate to the

@@ -86,7 +86,7 @@ absl::StatusOr<IngestResult> Ingestor::Ingest(std::string_view type,
       std::string where =
           item.line > 0 ? absl::StrCat("line ", item.line, ": ") : "";
       result.rejected.push_back(
-          {i, "invalid", absl::StrCat(where, base::AV(st.message()))});
+          {i, "invalid", absl::StrCat(where, st.message())});
       continue;
     }
     const policy::Envelope& env = evaluator.envelope();

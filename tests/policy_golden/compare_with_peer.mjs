@@ -8,7 +8,9 @@
 // exact shape and only while its `## Dn:` heading is in that file.
 //
 //   node compare_with_peer.mjs --retro RETRO --shared SHARED_DIR
-//        --deps PEER_DEPS_DIR [--verbose]
+//        --deps PEER_DEPS_DIR [--cases FILE] [--verbose]
+//
+// --cases defaults to cases.txt beside this script.
 //
 // Exit status: 0 all agree, 1 a difference, 2 bad usage or a tool failed.
 
@@ -149,7 +151,7 @@ function excuse(r, p, ctx) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'retro-peer-'))
 process.on('exit', () => fs.rmSync(work, {recursive: true, force: true}))
-const cases = fs.readFileSync(path.join(here, 'cases.txt'), 'utf8').split('\n')
+const cases = fs.readFileSync(opt('--cases', path.join(here, 'cases.txt')), 'utf8').split('\n')
   .map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/))
 
 let failures = 0, compared = 0
