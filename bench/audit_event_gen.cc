@@ -376,11 +376,13 @@ void AuditEventGenerator::Next(std::string* out) {
   bool sends = verb->name == "create" || writes;
   int64_t replicas = static_cast<int64_t>(Below(12)) + 1;
   if (sends && subresource == "scale") {
-    if (!Chance(10)) {  // a patch without replicas is not a resize
-      out->append(",\"requestObject\":{\"kind\":\"Scale\",\"spec\":{\"replicas\":");
+    // Now and then without replicas: not a resize.
+    out->append(",\"requestObject\":{\"kind\":\"Scale\",\"spec\":{");
+    if (!Chance(10)) {
+      out->append("\"replicas\":");
       AppendInt(replicas, out);
-      out->append("}}");
     }
+    out->append("}}");
   } else if (sends && (subresource.empty() || subresource == "status") &&
              (workload || res->resource == "configmaps" ||
               res->resource == "pods" || res->resource == "secrets")) {

@@ -337,7 +337,7 @@ Value IndexListUint(EvalContext& ctx, Args a) {
 Value IndexListDouble(EvalContext& ctx, Args a) {
   double d = a[1].double_value();
   if (!(d >= -9.2e18 && d <= 9.2e18) || d != std::trunc(d)) {
-    return ctx.Errorf("invalid list index %v: not an integer", d);
+    return ctx.Errorf("invalid list index %g: not an integer", d);
   }
   return IndexAt(ctx, a[0].list(), static_cast<int64_t>(d));
 }

@@ -84,8 +84,10 @@ void SendBatch(api::Client& client, const IngestFlags& flags,
       throw ExitRequest{kExitFailure};
     }
     uint64_t accepted = 0, duplicates = 0;
-    (void)root["accepted"].get(accepted);
-    (void)root["duplicates"].get(duplicates);
+    if (root["accepted"].get(accepted)) {
+    }
+    if (root["duplicates"].get(duplicates)) {
+    }
     totals->accepted += accepted;
     totals->duplicates += duplicates;
     simdjson::dom::array rejected;
@@ -95,8 +97,10 @@ void SendBatch(api::Client& client, const IngestFlags& flags,
         if (*shown >= flags.max_rejections_shown) continue;
         uint64_t index = 0;
         std::string_view error;
-        (void)e["index"].get(index);
-        (void)e["error"].get_string().get(error);
+        if (e["index"].get(index)) {
+        }
+        if (e["error"].get_string().get(error)) {
+        }
         uint64_t line = index < line_numbers.size() ? line_numbers[index] : 0;
         std::fprintf(stderr, "\n%s:%llu: rejected: %s", file.c_str(),
                      static_cast<unsigned long long>(line),

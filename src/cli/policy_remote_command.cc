@@ -71,7 +71,8 @@ std::string Str(simdjson::dom::element e, const char* key) {
 
 uint64_t Num(simdjson::dom::element e, const char* key) {
   uint64_t v = 0;
-  (void)e[key].get(v);
+  if (e[key].get(v)) {
+  }
   return v;
 }
 
@@ -111,7 +112,8 @@ void RunApply(const Flags& flags, bool policies, bool sources) {
       simdjson::dom::parser parser;
       auto root = ParseOrExit(parser, r.body);
       bool created = false;
-      (void)root["created"].get(created);
+      if (root["created"].get(created)) {
+      }
       if (kind == "policies") {
         std::printf("policy/%s: generation %llu (%s)\n", name.c_str(),
                     static_cast<unsigned long long>(Num(root, "generation")),
