@@ -44,8 +44,11 @@ struct PolicyBenchOptions {
 
 struct PolicyBenchRun {
   int64_t events = 0;
-  double seconds = 0;
+  double seconds = 0;  // wall clock
   double events_per_second = 0;
+  // Process CPU time: steadier than wall time on a busy machine.
+  double cpu_seconds = 0;
+  double events_per_cpu_second = 0;
 };
 
 struct PolicyBenchResult {
@@ -59,6 +62,7 @@ struct PolicyBenchResult {
   std::vector<PolicyBenchRun> runs;
   double median_events_per_second = 0;
   double best_events_per_second = 0;
+  double median_events_per_cpu_second = 0;
 };
 
 // A file under shared/fixtures/ (e.g. "policies/workloads.activity.yaml"):

@@ -95,37 +95,38 @@ void Server::AddPolicyRoutes() {
           std::string name = c.req.matches[1];
           std::string file = absl::StrCat(name, ".yaml");
           std::string target = absl::StrCat("policy/", name);
-          std::vector<policy::Problem> problems;
+          // Every problem at once: the structure (one policy, its name) and
+          // whatever loading and compiling find.
+          std::vector<policy::Problem> problems, ignored;
           policy::FileDocs docs =
-              policy::LoadDocuments(file, c.req.body, &problems);
-          if (!policy::HasErrors(problems)) {
-            if (!docs.sources.empty()) {
-              problems.push_back(MakeProblem(
-                  file, "kind",
-                  "Source documents are applied at /v1/sources/{name}"));
-            }
-            if (docs.policies.size() != 1) {
-              problems.push_back(MakeProblem(
-                  file, "",
-                  absl::StrCat("the body must hold exactly one policy "
-                               "document; it holds ",
-                               docs.policies.size())));
-            } else if (docs.policies[0].name.value != name) {
-              problems.push_back(MakeProblem(
-                  file, "metadata.name",
-                  absl::StrCat("metadata.name is '",
-                               docs.policies[0].name.value,
-                               "' but the URL names '", name, "'")));
-            }
+              policy::LoadDocuments(file, c.req.body, &ignored);
+          if (!docs.sources.empty()) {
+            problems.push_back(MakeProblem(
+                file, "kind",
+                "Source documents are applied at /v1/sources/{name}"));
           }
-          std::shared_ptr<policy::PolicySet> set;
-          if (!policy::HasErrors(problems)) {
-            auto compiled = catalog_->CompileWithSources(file, c.req.body);
-            if (!compiled.ok()) return SendStatus(c.res, compiled.status());
-            set = *compiled;
-            for (const policy::Problem& p : set->problems()) {
-              if (p.file == file) problems.push_back(p);
-            }
+          if (docs.policies.size() > 1) {
+            problems.push_back(MakeProblem(
+                file, "",
+                absl::StrCat("the body must hold exactly one policy "
+                             "document; it holds ",
+                             docs.policies.size())));
+          } else if (docs.policies.size() == 1 &&
+                     docs.policies[0].name.value != name) {
+            problems.push_back(MakeProblem(
+                file, "metadata.name",
+                absl::StrCat("metadata.name is '", docs.policies[0].name.value,
+                             "' but the URL names '", name, "'")));
+          }
+          auto compiled = catalog_->CompileWithSources(file, c.req.body);
+          if (!compiled.ok()) return SendStatus(c.res, compiled.status());
+          std::shared_ptr<policy::PolicySet> set = *compiled;
+          for (const policy::Problem& p : set->problems()) {
+            if (p.file == file) problems.push_back(p);
+          }
+          if (!policy::HasErrors(problems) && set->policies().size() != 1) {
+            problems.push_back(MakeProblem(
+                file, "", "the body must hold exactly one policy document"));
           }
           if (policy::HasErrors(problems) || set == nullptr ||
               set->policies().size() != 1) {

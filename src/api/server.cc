@@ -82,9 +82,16 @@ absl::Status Server::Init() {
   http_->set_read_timeout(30, 0);
   size_t max_body = options_.max_body_bytes;
   http_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [max_body](const httplib::Request&, httplib::Response& res) {
+      [max_body](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) {
+    if (res.status == 413 &&
+        req.get_header_value("Content-Type") ==
+            "application/x-www-form-urlencoded") {
+      // cpp-httplib caps form-encoded bodies at 8 KiB before any handler.
+      SendError(res, 413,
+                "form-encoded bodies are limited to 8 KiB: send events with "
+                "Content-Type application/x-ndjson or application/json");
+    } else if (res.status == 413) {
       SendError(res, 413,
                 absl::StrCat("the request body is larger than the limit of ",
                              max_body, " bytes; split it into smaller batches"),

@@ -1,0 +1,246 @@
+// `retro bench ingest`: end-to-end ingest throughput over loopback HTTP
+// (NDJSON batches of audit events, durable acknowledgements, live
+// processing on) and live lag percentiles at a fixed fraction of that rate.
+// Runs its own server on a temporary data directory. Registered under a name
+// that sorts after "bench" so it can add itself to that command.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/client.h"
+#include "api/server.h"
+#include "base/log.h"
+#include "cli/command.h"
+
+namespace retro::cli {
+namespace {
+
+struct BenchFlags {
+  std::string fixtures = "examples";
+  size_t events = 300'000;
+  size_t batch = 1000;
+  int clients = 4;
+  double lag_fraction = 0.5;
+  double lag_seconds = 5;
+  int workers = 2;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
+    throw ExitRequest{kExitFailure};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> SplitDocs(const std::string& text) {
+  std::vector<std::string> docs(1);
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == "---") {
+      docs.emplace_back();
+      continue;
+    }
+    docs.back().append(line).push_back('\n');
+  }
+  return docs;
+}
+
+std::string NameOf(const std::string& doc) {
+  size_t m = doc.find("metadata:");
+  size_t n = doc.find("name:", m);
+  size_t end = doc.find_first_of("}\n", n);
+  std::string name = doc.substr(n + 5, end - n - 5);
+  while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  return name;
+}
+
+// NDJSON batches of audit events built from the fixture lines, each with a
+// unique auditID.
+std::vector<std::string> MakeBatches(const std::vector<std::string>& lines,
+                                     size_t events, size_t batch,
+                                     std::string_view prefix) {
+  std::vector<std::string> out;
+  std::string body;
+  for (size_t i = 0; i < events; ++i) {
+    const std::string& t = lines[i % lines.size()];
+    size_t k = t.find("\"auditID\":\"");
+    size_t v = k + 11;
+    size_t e = t.find('"', v);
+    body.append(t, 0, v);
+    absl::StrAppend(&body, prefix, "-", i);
+    body.append(t, e, std::string::npos);
+    body.push_back('\n');
+    if ((i + 1) % batch == 0 || i + 1 == events) {
+      out.push_back(std::move(body));
+      body.clear();
+    }
+  }
+  return out;
+}
+
+// Sends every batch (retrying 429/503); returns events acknowledged.
+size_t SendAll(const std::string& url, const std::string& token,
+               const std::vector<std::string>& batches, int clients,
+               double rate) {
+  std::atomic<size_t> next{0}, acked{0};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      api::Client client(api::ClientOptions{url, token, 60});
+      for (;;) {
+        size_t i = next++;
+        if (i >= batches.size()) return;
+        if (rate > 0) {  // pace: batch i is due at i * batch_size / rate
+          size_t n_before = i * (batches.empty() ? 0 : 1000);
+          auto due = start + std::chrono::duration<double>(n_before / rate);
+          std::this_thread::sleep_until(due);
+        }
+        for (;;) {
+          auto r = client.Send("POST", "/v1/events?type=audit", batches[i],
+                               "application/x-ndjson");
+          if (!r.ok()) {
+            std::fprintf(stderr, "error: %s\n",
+                         std::string(r.status().message()).c_str());
+            return;
+          }
+          if (r->status == 429 || r->status == 503) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            continue;
+          }
+          if (r->ok()) acked += 1000;
+          break;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return acked;
+}
+
+void RunBenchIngest(const BenchFlags& f) {
+  (void)base::InitLogging("warn");
+  std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(),
+                                 "/retro-bench-", getpid());
+  api::ServerOptions options;
+  options.data_dir = dir;
+  options.listen = "127.0.0.1:0";
+  options.live.workers = f.workers;
+  auto server = api::Server::Open(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(server.status().message()).c_str());
+    throw ExitRequest{kExitFailure};
+  }
+  auto port = (*server)->Bind();
+  if (!port.ok()) throw ExitRequest{kExitUnavailable};
+  api::Server* s = server->get();
+  std::thread serving([s] { s->Run(); });
+  std::string url = s->url();
+  std::string token;
+  {
+    std::ifstream in(s->admin_token_path());
+    std::getline(in, token);
+  }
+  api::Client admin(api::ClientOptions{url, token, 60});
+  for (const std::string& doc :
+       SplitDocs(ReadFile(f.fixtures + "/policies/sources.yaml"))) {
+    if (doc.find("kind: Source") == std::string::npos) continue;
+    (void)admin.Send("PUT", "/v1/sources/" + NameOf(doc), doc);
+  }
+  for (const std::string& doc :
+       SplitDocs(ReadFile(f.fixtures + "/policies/workloads.activity.yaml"))) {
+    if (doc.find("kind:") == std::string::npos) continue;
+    (void)admin.Send("PUT", "/v1/policies/" + NameOf(doc), doc);
+  }
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(ReadFile(f.fixtures + "/events/audit.jsonl"));
+    std::string l;
+    while (std::getline(in, l))
+      if (!l.empty()) lines.push_back(l);
+  }
+  std::printf("retro bench ingest: %zu audit events in NDJSON batches of %zu, "
+              "%d HTTP clients, %d live workers, synced WAL\n",
+              f.events, f.batch, f.clients, f.workers);
+  auto batches = MakeBatches(lines, f.events, f.batch, "tput");
+  auto t0 = std::chrono::steady_clock::now();
+  size_t acked = SendAll(url, token, batches, f.clients, 0);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                    .count();
+  double rate = acked / secs;
+  s->live().WaitIdle();
+  double all_secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+  std::printf("throughput: %zu events acknowledged in %.2fs = %.0f events/s "
+              "(live processing done after %.2fs)\n",
+              acked, secs, rate, all_secs);
+
+  double target = rate * f.lag_fraction;
+  size_t n = static_cast<size_t>(target * f.lag_seconds);
+  n = std::max<size_t>(n / f.batch, 1) * f.batch;
+  auto lag_batches = MakeBatches(lines, n, f.batch, "lag");
+  s->metrics().lag.Reset();
+  t0 = std::chrono::steady_clock::now();
+  acked = SendAll(url, token, lag_batches, f.clients, target);
+  secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+             .count();
+  s->live().WaitIdle();
+  std::printf("live lag at %.0f events/s (achieved %.0f/s, %zu events): "
+              "p50 %.1f ms, p99 %.1f ms, max-bucket p99.9 %.1f ms\n",
+              target, acked / secs, acked,
+              s->metrics().lag.Quantile(0.5) * 1e3,
+              s->metrics().lag.Quantile(0.99) * 1e3,
+              s->metrics().lag.Quantile(0.999) * 1e3);
+  s->Stop();
+  serving.join();
+  server->reset();
+  std::filesystem::remove_all(dir);
+}
+
+void RegisterBenchIngest(CLI::App& app) {
+  CLI::App* bench = nullptr;
+  try {
+    bench = app.get_subcommand("bench");
+  } catch (const CLI::OptionNotFound&) {
+    bench = app.add_subcommand("bench", "Run benchmarks");
+    bench->require_subcommand(1);
+  }
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* cmd = bench->add_subcommand(
+      "ingest",
+      "Ingest throughput over loopback HTTP and live lag at half that rate");
+  cmd->add_option("--fixtures", f->fixtures,
+                  "folder with policies/ and events/audit.jsonl")
+      ->capture_default_str();
+  cmd->add_option("--events", f->events, "events for the throughput phase")
+      ->capture_default_str();
+  cmd->add_option("--clients", f->clients, "concurrent HTTP clients")
+      ->capture_default_str();
+  cmd->add_option("--workers", f->workers, "live worker threads")
+      ->capture_default_str();
+  cmd->add_option("--lag-seconds", f->lag_seconds, "length of the lag phase")
+      ->capture_default_str();
+  cmd->callback([f] { RunBenchIngest(*f); });
+}
+
+}  // namespace
+
+RETRO_REGISTER_COMMAND(bench_ingest, RegisterBenchIngest);
+
+}  // namespace retro::cli
