@@ -18,6 +18,7 @@
 #include "api/client.h"
 #include "api/server.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "cli/command.h"
 
 namespace retro::cli {
@@ -81,7 +82,7 @@ std::vector<std::string> MakeBatches(const std::vector<std::string>& lines,
     size_t v = k + 11;
     size_t e = t.find('"', v);
     body.append(t, 0, v);
-    absl::StrAppend(&body, prefix, "-", i);
+    absl::StrAppend(&body, base::AV(prefix), "-", i);
     body.append(t, e, std::string::npos);
     body.push_back('\n');
     if ((i + 1) % batch == 0 || i + 1 == events) {
@@ -134,6 +135,12 @@ size_t SendAll(const std::string& url, const std::string& token,
 
 void RunBenchIngest(const BenchFlags& f) {
   (void)base::InitLogging("warn");
+  // Read the inputs before any thread exists (a missing file exits).
+  const std::string sources_text =
+      ReadFile(f.fixtures + "/policies/sources.yaml");
+  const std::string policies_text =
+      ReadFile(f.fixtures + "/policies/workloads.activity.yaml");
+  const std::string audit_text = ReadFile(f.fixtures + "/events/audit.jsonl");
   std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(),
                                  "/retro-bench-", getpid());
   api::ServerOptions options;
@@ -158,18 +165,18 @@ void RunBenchIngest(const BenchFlags& f) {
   }
   api::Client admin(api::ClientOptions{url, token, 60});
   for (const std::string& doc :
-       SplitDocs(ReadFile(f.fixtures + "/policies/sources.yaml"))) {
+       SplitDocs(sources_text)) {
     if (doc.find("kind: Source") == std::string::npos) continue;
     (void)admin.Send("PUT", "/v1/sources/" + NameOf(doc), doc);
   }
   for (const std::string& doc :
-       SplitDocs(ReadFile(f.fixtures + "/policies/workloads.activity.yaml"))) {
+       SplitDocs(policies_text)) {
     if (doc.find("kind:") == std::string::npos) continue;
     (void)admin.Send("PUT", "/v1/policies/" + NameOf(doc), doc);
   }
   std::vector<std::string> lines;
   {
-    std::istringstream in(ReadFile(f.fixtures + "/events/audit.jsonl"));
+    std::istringstream in(audit_text);
     std::string l;
     while (std::getline(in, l))
       if (!l.empty()) lines.push_back(l);

@@ -118,6 +118,7 @@ class PolicyCompiler {
   const SourceText& source_;
   std::vector<Problem>* problems_;
   int errors_ = 0;
+  bool incomplete_ = false;  // a part the loader already reported is missing
 };
 
 std::unique_ptr<cel::Env> PolicyCompiler::MakeEnv(
@@ -258,6 +259,10 @@ void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs,
     if (doc.match.present() && !doc.match.value.empty()) {
       CompileExpr(env, doc.match, doc.match.value, 0, Want::kBool, "match",
                   &rule.match);
+    } else {
+      // The loader reported it (a rule that is not a mapping, or has no
+      // match); a rule without a program must not reach the evaluator.
+      incomplete_ = true;
     }
     for (size_t r = 0; r < doc.require.size(); ++r) {
       CompiledExpr expr;
@@ -342,7 +347,7 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(
     }
     CompileRules(doc.rules, &list);
   }
-  if (errors_ > 0) return nullptr;
+  if (errors_ > 0 || incomplete_) return nullptr;
   return policy;
 }
 

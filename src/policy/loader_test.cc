@@ -350,5 +350,35 @@ TEST(LoaderTest, HostileInputGivesErrorsNotCrashes) {
   }
 }
 
+// Found by fuzz/policy_fuzzer: a rule that is not a mapping was reported, but
+// the policy was still kept with a rule whose match had no program, and
+// evaluating it dereferenced null.
+TEST(LoaderRobustnessTest, PolicyWithUnreadableRuleIsNotKept) {
+  PolicySet set;
+  EXPECT_FALSE(set.AddText("p.yaml", R"(apiVersion: activity.miloapis.com/v1alpha1
+kind: ActivityPolicy
+metadata: {name: deployments}
+spec:
+  resource: {apiGroup: apps, kind: Deployment}
+  auditRules:
+    - not a mapping
+    - name: ok
+      match: "true"
+      summary: "x"
+---
+apiVersion: retro/v1
+kind: Policy
+metadata: {name: no-match}
+spec:
+  input: usage
+  rules:
+    - name: r
+      summary: "x"
+)"));
+  EXPECT_TRUE(set.has_errors());
+  EXPECT_EQ(set.Find("deployments"), nullptr);
+  EXPECT_EQ(set.Find("no-match"), nullptr);
+}
+
 }  // namespace
 }  // namespace retro::policy
