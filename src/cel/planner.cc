@@ -75,6 +75,8 @@ class Builder {
   std::optional<absl::StatusOr<NodePtr>> BuildOperator(const Expr& e);
   // `matches` with a constant, valid pattern; nullopt otherwise.
   std::optional<absl::StatusOr<NodePtr>> BuildMatches(const Expr& e);
+  // startsWith/endsWith/contains with a constant string argument.
+  std::optional<absl::StatusOr<NodePtr>> BuildStringTest(const Expr& e);
   // exists/all expansions as QuantifierNode; nullopt when not that shape.
   std::optional<absl::StatusOr<NodePtr>> BuildQuantifier(const Expr& e);
   // A left-associative chain of two or more `_+_` as one ConcatNode.
@@ -269,6 +271,10 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
   }
   if (fn == "matches" && argc + (e.operand != nullptr) == 2) {
     if (auto fast = BuildMatches(e)) return std::move(*fast);
+  }
+  if ((fn == "startsWith" || fn == "endsWith" || fn == "contains") && argc == 1 &&
+      e.operand != nullptr) {
+    if (auto fast = BuildStringTest(e)) return std::move(*fast);
   }
 
   if (e.operand == nullptr && fn == "_+_" && argc == 2 &&
@@ -493,6 +499,34 @@ absl::StatusOr<NodePtr> Builder::BuildConcat(const Expr& e) {
   auto add = std::make_unique<internal::CallNode>("_+_", std::vector<NodePtr>{},
                                                   std::move(candidates));
   NodePtr node(new internal::ConcatNode(std::move(operands), std::move(add)));
+  return constant ? Fold(std::move(node)) : std::move(node);
+}
+
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildStringTest(const Expr& e) {
+  using Op = internal::StringTestNode::Op;
+  const Expr& arg = *e.args[0];
+  if (arg.kind != ExprKind::kConst || arg.constant.kind != Constant::Kind::kString) {
+    return std::nullopt;
+  }
+  if (QualifiedName(*e.operand) &&
+      !ResolveQualified(absl::StrSplit(*QualifiedName(*e.operand), '.'))) {
+    return std::nullopt;  // a namespaced call, not a receiver
+  }
+  std::vector<const Overload*> candidates;
+  for (const Overload* o : env_.functions().Find(e.name)) {
+    if (o->member) candidates.push_back(o);
+  }
+  auto receiver = Build(*e.operand);
+  if (!receiver.ok()) return receiver.status();
+  Op op = e.name == "startsWith" ? Op::kStartsWith
+          : e.name == "endsWith" ? Op::kEndsWith
+                                 : Op::kContains;
+  auto general = std::make_unique<internal::CallNode>(e.name, std::vector<NodePtr>{},
+                                                      std::move(candidates));
+  NodePtr node(new internal::StringTestNode(std::move(receiver).value(),
+                                            arg.constant.string_value, op, std::move(general)));
+  bool constant = options_.fold_constants && node != nullptr &&
+                  e.operand->kind == ExprKind::kConst;
   return constant ? Fold(std::move(node)) : std::move(node);
 }
 

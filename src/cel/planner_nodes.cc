@@ -419,6 +419,13 @@ Value InNode::Eval(Frame& f) const {
   Value c = container_->Eval(f);
   if (c.is_error()) return c;
   if (c.kind() == Kind::kList) {
+    if (e.is_string()) {
+      // A string equals only strings: compare bytes in place.
+      for (const Value& v : c.list()) {
+        if (KeyIs(v, e.string_value())) return Value::Bool(true);
+      }
+      return Value::Bool(false);
+    }
     for (const Value& v : c.list()) {
       if (Equal(e, v)) return Value::Bool(true);
     }
@@ -537,6 +544,30 @@ Value ListBuilderNode::Eval(Frame& f) const {
     out[size++] = v;
   }
   return Value::List(out, size);
+}
+
+Value StringTestNode::Eval(Frame& f) const {
+  Value r = receiver_->Eval(f);
+  if (r.is_string()) {
+    std::string_view s = r.string_value();
+    std::string_view a = arg_;
+    bool hit;
+    switch (op_) {
+      case Op::kStartsWith:
+        hit = s.size() >= a.size() && BytesEqual(s.data(), a.data(), a.size());
+        break;
+      case Op::kEndsWith:
+        hit = s.size() >= a.size() &&
+              BytesEqual(s.data() + s.size() - a.size(), a.data(), a.size());
+        break;
+      case Op::kContains:
+        hit = s.find(a) != std::string_view::npos;
+        break;
+    }
+    return Value::Bool(hit);
+  }
+  Value args[2] = {r, Value::String(arg_)};
+  return general_->Call(*f.ctx, std::span<const Value>(args, 2));
 }
 
 }  // namespace retro::cel::internal

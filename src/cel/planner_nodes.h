@@ -305,6 +305,24 @@ class QuantifierNode final : public Node {
   bool exists_;
 };
 
+// `s.startsWith(c)`, `s.endsWith(c)`, `s.contains(c)` with a constant string
+// `c`: compared in place. A receiver that is not a string goes through the
+// general call, so errors and messages stay those of the library.
+class StringTestNode final : public Node {
+ public:
+  enum class Op { kStartsWith, kEndsWith, kContains };
+  StringTestNode(NodePtr receiver, std::string arg, Op op, std::unique_ptr<CallNode> general)
+      : receiver_(std::move(receiver)), arg_(std::move(arg)), op_(op),
+        general_(std::move(general)) {}
+  Value Eval(Frame& f) const override;
+
+ private:
+  NodePtr receiver_;
+  std::string arg_;
+  Op op_;
+  std::unique_ptr<CallNode> general_;  // no argument nodes; used via Call()
+};
+
 // The expansion of map / filter / transformList (an accumulator that starts
 // as [] and appends one element per step), recognised by shape and evaluated
 // by appending in place instead of copying the list at every step.
