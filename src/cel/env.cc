@@ -1,7 +1,6 @@
-#include "cel/cel.h"
-
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "cel/cel.h"
 #include "cel/library.h"
 #include "cel/planner.h"
 
@@ -15,7 +14,8 @@ absl::StatusOr<std::unique_ptr<Env>> Env::Create() {
 
 absl::Status Env::DeclareVariable(std::string name, Type type) {
   if (slots_.contains(name)) {
-    return absl::AlreadyExistsError(absl::StrCat("variable '", name, "' declared twice"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("variable '", name, "' declared twice"));
   }
   slots_[name] = static_cast<int>(variables_.size());
   variables_.push_back({std::move(name), std::move(type)});
@@ -39,7 +39,8 @@ Env::CompileOutput Env::CompileDetailed(std::string_view expression,
   if (options.check) {
     CheckOptions check_options;
     check_options.container = options.container;
-    CheckResult checked = Check(parsed.parsed, variables_, functions_, check_options);
+    CheckResult checked =
+        Check(parsed.parsed, variables_, functions_, check_options);
     if (!checked.ok()) {
       out.diagnostics = std::move(checked.diagnostics);
       return out;
@@ -53,10 +54,11 @@ Env::CompileOutput Env::CompileDetailed(std::string_view expression,
   program->constants_ = std::make_unique<Arena>();
   PlanOptions plan_options;
   plan_options.container = options.container;
-  auto plan = BuildPlan(parsed.parsed, *this, plan_options, *program->constants_);
+  auto plan =
+      BuildPlan(parsed.parsed, *this, plan_options, *program->constants_);
   if (!plan.ok()) {
-    out.diagnostics.push_back(
-        {Diagnostic::Severity::kError, -1, std::string(plan.status().message())});
+    out.diagnostics.push_back({Diagnostic::Severity::kError, -1,
+                               std::string(plan.status().message())});
     return out;
   }
   program->plan_ = std::move(plan).value();
@@ -64,8 +66,8 @@ Env::CompileOutput Env::CompileDetailed(std::string_view expression,
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Program>> Env::Compile(std::string_view expression,
-                                                      const CompileOptions& options) const {
+absl::StatusOr<std::unique_ptr<Program>> Env::Compile(
+    std::string_view expression, const CompileOptions& options) const {
   CompileOutput out = CompileDetailed(expression, options);
   if (out.program == nullptr) {
     return absl::InvalidArgumentError(
@@ -83,7 +85,8 @@ Value Program::Evaluate(const Activation& activation, Arena& arena,
   int n = plan_->num_locals();
   // Locals are always written before they are read; leave them uninitialised.
   alignas(Value) unsigned char stack_locals[16 * sizeof(Value)];
-  Value* locals = n <= 16 ? reinterpret_cast<Value*>(stack_locals) : arena.AllocArray<Value>(n);
+  Value* locals = n <= 16 ? reinterpret_cast<Value*>(stack_locals)
+                          : arena.AllocArray<Value>(n);
   Frame frame{&activation, &ctx, locals};
   return plan_->root().Eval(frame);
 }

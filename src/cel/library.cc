@@ -20,14 +20,16 @@ Value MergeIntoMap(EvalContext& ctx, const MapData& base, const Value* keys,
   const Value* dup = nullptr;
   const MapData* m = BuildMap(ctx.arena(), k, v, total, &dup);
   if (m == nullptr) {
-    return ctx.Errorf("insert failed: key %s already exists", dup->DebugString());
+    return ctx.Errorf("insert failed: key %s already exists",
+                      dup->DebugString());
   }
   return Value::Map(m);
 }
 
 Value MapInsertEntry(EvalContext& ctx, std::span<const Value> args) {
   Kind k = args[1].kind();
-  if (k != Kind::kString && k != Kind::kInt && k != Kind::kUint && k != Kind::kBool) {
+  if (k != Kind::kString && k != Kind::kInt && k != Kind::kUint &&
+      k != Kind::kBool) {
     return ctx.Errorf("unsupported map key type '%s'", args[1].TypeName());
   }
   return MergeIntoMap(ctx, args[0].map(), &args[1], &args[2], 1);

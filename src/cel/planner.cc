@@ -19,10 +19,21 @@ using internal::NodePtr;
 
 // Identifiers that denote type values.
 std::optional<Value> TypeIdentifier(std::string_view name) {
-  static constexpr std::string_view kTypeNames[] = {
-      "int", "uint", "double", "bool", "string", "bytes", "list", "map",
-      "null_type", "type", "google.protobuf.Timestamp",
-      "google.protobuf.Duration", "optional_type", "net.IP", "net.CIDR"};
+  static constexpr std::string_view kTypeNames[] = {"int",
+                                                    "uint",
+                                                    "double",
+                                                    "bool",
+                                                    "string",
+                                                    "bytes",
+                                                    "list",
+                                                    "map",
+                                                    "null_type",
+                                                    "type",
+                                                    "google.protobuf.Timestamp",
+                                                    "google.protobuf.Duration",
+                                                    "optional_type",
+                                                    "net.IP",
+                                                    "net.CIDR"};
   for (std::string_view t : kTypeNames) {
     if (t == name) return Value::Type(t);
   }
@@ -138,7 +149,8 @@ std::optional<std::pair<NodePtr, size_t>> Builder::ResolveQualified(
   if (!absolute) {
     int local = LookupLocal(parts[0]);
     if (local >= 0) {
-      return std::make_pair(NodePtr(new internal::LocalNode(local)), parts.size() - 1);
+      return std::make_pair(NodePtr(new internal::LocalNode(local)),
+                            parts.size() - 1);
     }
   }
   for (size_t k = parts.size(); k >= 1; --k) {
@@ -150,7 +162,8 @@ std::optional<std::pair<NodePtr, size_t>> Builder::ResolveQualified(
                               parts.size() - k);
       }
       if (auto t = TypeIdentifier(candidate)) {
-        return std::make_pair(NodePtr(new internal::ConstNode(*t)), parts.size() - k);
+        return std::make_pair(NodePtr(new internal::ConstNode(*t)),
+                              parts.size() - k);
       }
     }
   }
@@ -162,7 +175,8 @@ absl::StatusOr<NodePtr> Builder::Build(const Expr& e) {
     case ExprKind::kConst: {
       const Constant& c = e.constant;
       switch (c.kind) {
-        case Constant::Kind::kNull: return NodePtr(new internal::ConstNode(Value::Null()));
+        case Constant::Kind::kNull:
+          return NodePtr(new internal::ConstNode(Value::Null()));
         case Constant::Kind::kBool:
           return NodePtr(new internal::ConstNode(Value::Bool(c.bool_value)));
         case Constant::Kind::kInt:
@@ -170,23 +184,33 @@ absl::StatusOr<NodePtr> Builder::Build(const Expr& e) {
         case Constant::Kind::kUint:
           return NodePtr(new internal::ConstNode(Value::Uint(c.uint_value)));
         case Constant::Kind::kDouble:
-          return NodePtr(new internal::ConstNode(Value::Double(c.double_value)));
+          return NodePtr(
+              new internal::ConstNode(Value::Double(c.double_value)));
         case Constant::Kind::kString:
-          return NodePtr(new internal::ConstNode(MakeString(constants_, c.string_value)));
+          return NodePtr(
+              new internal::ConstNode(MakeString(constants_, c.string_value)));
         case Constant::Kind::kBytes:
-          return NodePtr(new internal::ConstNode(MakeBytes(constants_, c.string_value)));
+          return NodePtr(
+              new internal::ConstNode(MakeBytes(constants_, c.string_value)));
       }
       return absl::InternalError("unknown constant kind");
     }
-    case ExprKind::kIdent: return BuildIdent(e);
-    case ExprKind::kSelect: return BuildSelect(e);
-    case ExprKind::kCall: return BuildCall(e);
-    case ExprKind::kList: return BuildList(e);
-    case ExprKind::kMap: return BuildMap(e);
+    case ExprKind::kIdent:
+      return BuildIdent(e);
+    case ExprKind::kSelect:
+      return BuildSelect(e);
+    case ExprKind::kCall:
+      return BuildCall(e);
+    case ExprKind::kList:
+      return BuildList(e);
+    case ExprKind::kMap:
+      return BuildMap(e);
     case ExprKind::kStruct:
       return NodePtr(new internal::ErrorNode(absl::StrCat(
-          "message construction is not supported (no protobuf types): ", e.name)));
-    case ExprKind::kComprehension: return BuildComprehension(e);
+          "message construction is not supported (no protobuf types): ",
+          e.name)));
+    case ExprKind::kComprehension:
+      return BuildComprehension(e);
   }
   return absl::InternalError("unknown expression kind");
 }
@@ -196,7 +220,8 @@ absl::StatusOr<NodePtr> Builder::BuildIdent(const Expr& e) {
   if (resolved) return std::move(resolved->first);
   std::string_view name = e.name;
   if (!name.empty() && name[0] == '.') name.remove_prefix(1);
-  return NodePtr(new internal::ErrorNode(absl::StrCat("undeclared reference to '", base::AV(name), "'")));
+  return NodePtr(new internal::ErrorNode(
+      absl::StrCat("undeclared reference to '", base::AV(name), "'")));
 }
 
 absl::StatusOr<NodePtr> Builder::BuildSelect(const Expr& e) {
@@ -213,7 +238,8 @@ absl::StatusOr<NodePtr> Builder::BuildSelect(const Expr& e) {
         size_t rest = resolved->second;
         if (rest == 0) return std::move(resolved->first);
         std::vector<std::string> fields(parts.end() - rest, parts.end());
-        return NodePtr(new internal::PathNode(std::move(resolved->first), std::move(fields)));
+        return NodePtr(new internal::PathNode(std::move(resolved->first),
+                                              std::move(fields)));
       }
       // Unresolvable root: report the shortest name as undeclared.
       std::string_view root = parts[0];
@@ -223,11 +249,13 @@ absl::StatusOr<NodePtr> Builder::BuildSelect(const Expr& e) {
     }
   }
   RETRO_ASSIGN_OR_RETURN(NodePtr operand, Build(*e.operand));
-  NodePtr node(new internal::SelectNode(std::move(operand), e.name, e.test_only));
+  NodePtr node(
+      new internal::SelectNode(std::move(operand), e.name, e.test_only));
   return node;
 }
 
-NodePtr Builder::MakeCall(std::string name, std::vector<NodePtr> args, bool member) {
+NodePtr Builder::MakeCall(std::string name, std::vector<NodePtr> args,
+                          bool member) {
   std::vector<const Overload*> candidates;
   for (const Overload* o : env_.functions().Find(name)) {
     if (o->member == member) candidates.push_back(o);
@@ -235,7 +263,8 @@ NodePtr Builder::MakeCall(std::string name, std::vector<NodePtr> args, bool memb
   bool pure = !candidates.empty();
   for (const Overload* o : candidates) pure = pure && o->pure;
   bool constant = options_.fold_constants && AllConstant(args) && pure;
-  NodePtr node(new internal::CallNode(std::move(name), std::move(args), std::move(candidates)));
+  NodePtr node(new internal::CallNode(std::move(name), std::move(args),
+                                      std::move(candidates)));
   return constant ? Fold(std::move(node)) : std::move(node);
 }
 
@@ -254,7 +283,8 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
     if ((fn == "_&&_" || fn == "_||_") && argc == 2) {
       RETRO_ASSIGN_OR_RETURN(NodePtr a, Build(*e.args[0]));
       RETRO_ASSIGN_OR_RETURN(NodePtr b, Build(*e.args[1]));
-      if (fn == "_&&_") return NodePtr(new internal::AndNode(std::move(a), std::move(b)));
+      if (fn == "_&&_")
+        return NodePtr(new internal::AndNode(std::move(a), std::move(b)));
       return NodePtr(new internal::OrNode(std::move(a), std::move(b)));
     }
     if (fn == "_?_:_" && argc == 3) {
@@ -264,7 +294,8 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
       if (const Value* cv = c->constant(); cv != nullptr && cv->is_bool()) {
         return cv->bool_value() ? std::move(t) : std::move(f);
       }
-      return NodePtr(new internal::CondNode(std::move(c), std::move(t), std::move(f)));
+      return NodePtr(
+          new internal::CondNode(std::move(c), std::move(t), std::move(f)));
     }
     if (fn == "cel.@block" && argc == 2) return BuildBlock(e);
     if (auto fast = BuildOperator(e)) return std::move(*fast);
@@ -272,8 +303,8 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
   if (fn == "matches" && argc + (e.operand != nullptr) == 2) {
     if (auto fast = BuildMatches(e)) return std::move(*fast);
   }
-  if ((fn == "startsWith" || fn == "endsWith" || fn == "contains") && argc == 1 &&
-      e.operand != nullptr) {
+  if ((fn == "startsWith" || fn == "endsWith" || fn == "contains") &&
+      argc == 1 && e.operand != nullptr) {
     if (auto fast = BuildStringTest(e)) return std::move(*fast);
   }
 
@@ -290,10 +321,13 @@ absl::StatusOr<NodePtr> Builder::BuildCall(const Expr& e) {
     // plain name that is not a variable.
     std::optional<std::string> q = QualifiedName(*e.operand);
     bool resolved_global = false;
-    if (q && LookupLocal(std::vector<std::string>(absl::StrSplit(*q, '.'))[0]) < 0) {
-      for (const std::string& candidate : Candidates(absl::StrCat(*q, ".", fn))) {
+    if (q &&
+        LookupLocal(std::vector<std::string>(absl::StrSplit(*q, '.'))[0]) < 0) {
+      for (const std::string& candidate :
+           Candidates(absl::StrCat(*q, ".", fn))) {
         bool has_global = false;
-        for (const Overload* o : env_.functions().Find(candidate)) has_global |= !o->member;
+        for (const Overload* o : env_.functions().Find(candidate))
+          has_global |= !o->member;
         if (has_global && !ResolveQualified(absl::StrSplit(*q, '.'))) {
           name = candidate;
           resolved_global = true;
@@ -373,7 +407,8 @@ absl::StatusOr<NodePtr> Builder::BuildComprehension(const Expr& e) {
 absl::StatusOr<NodePtr> Builder::BuildBlock(const Expr& e) {
   const Expr& list = *e.args[0];
   if (list.kind != ExprKind::kList) {
-    return NodePtr(new internal::ErrorNode("cel.block expects a list of bindings"));
+    return NodePtr(
+        new internal::ErrorNode("cel.block expects a list of bindings"));
   }
   std::vector<int> slots;
   std::vector<NodePtr> bindings;
@@ -384,7 +419,8 @@ absl::StatusOr<NodePtr> Builder::BuildBlock(const Expr& e) {
   }
   RETRO_ASSIGN_OR_RETURN(NodePtr result, Build(*e.args[1]));
   PopLocals(list.args.size());
-  return NodePtr(new internal::BlockNode(std::move(bindings), std::move(slots), std::move(result)));
+  return NodePtr(new internal::BlockNode(std::move(bindings), std::move(slots),
+                                         std::move(result)));
 }
 
 std::optional<absl::StatusOr<NodePtr>> Builder::BuildOperator(const Expr& e) {
@@ -400,13 +436,15 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildOperator(const Expr& e) {
   };
   auto relation = [&](Op op) {
     return binary([&](NodePtr a, NodePtr b) {
-      return NodePtr(new internal::RelationNode(std::move(a), std::move(b), op, fn));
+      return NodePtr(
+          new internal::RelationNode(std::move(a), std::move(b), op, fn));
     });
   };
   if (argc == 2) {
     if (fn == "_==_" || fn == "_!=_") {
       return binary([&](NodePtr a, NodePtr b) {
-        return NodePtr(new internal::EqualNode(std::move(a), std::move(b), fn == "_!=_"));
+        return NodePtr(
+            new internal::EqualNode(std::move(a), std::move(b), fn == "_!=_"));
       });
     }
     if (fn == "_<_") return relation(Op::kLess);
@@ -432,18 +470,21 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildOperator(const Expr& e) {
 std::optional<absl::StatusOr<NodePtr>> Builder::BuildMatches(const Expr& e) {
   const Expr& subject = e.operand != nullptr ? *e.operand : *e.args[0];
   const Expr& pattern = e.operand != nullptr ? *e.args[0] : *e.args[1];
-  if (pattern.kind != ExprKind::kConst || pattern.constant.kind != Constant::Kind::kString) {
+  if (pattern.kind != ExprKind::kConst ||
+      pattern.constant.kind != Constant::Kind::kString) {
     return std::nullopt;
   }
   if (e.operand != nullptr && QualifiedName(*e.operand) &&
       !ResolveQualified(absl::StrSplit(*QualifiedName(*e.operand), '.'))) {
     return std::nullopt;  // a namespaced call, not a receiver
   }
-  auto re = std::make_unique<re2::RE2>(pattern.constant.string_value, re2::RE2::Quiet);
+  auto re = std::make_unique<re2::RE2>(pattern.constant.string_value,
+                                       re2::RE2::Quiet);
   if (!re->ok()) return std::nullopt;  // the library reports the bad pattern
   auto s = Build(subject);
   if (!s.ok()) return s.status();
-  return NodePtr(new internal::MatchesNode(std::move(s).value(), std::move(re)));
+  return NodePtr(
+      new internal::MatchesNode(std::move(s).value(), std::move(re)));
 }
 
 std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
@@ -457,7 +498,8 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
   const Expr* cond = e.loop_condition.get();
   if (!IsCall(cond, "@not_strictly_false", 1)) return std::nullopt;
   const Expr* inner = cond->args[0].get();
-  if (exists ? !(IsCall(inner, "!_", 1) && IsIdent(inner->args[0].get(), e.accu_var))
+  if (exists ? !(IsCall(inner, "!_", 1) &&
+                 IsIdent(inner->args[0].get(), e.accu_var))
              : !IsIdent(inner, e.accu_var)) {
     return std::nullopt;
   }
@@ -472,8 +514,8 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildQuantifier(const Expr& e) {
   auto predicate = Build(*step->args[1]);
   PopLocals(1);
   if (!predicate.ok()) return predicate.status();
-  return NodePtr(new internal::QuantifierNode(std::move(range).value(), iter,
-                                              std::move(predicate).value(), exists));
+  return NodePtr(new internal::QuantifierNode(
+      std::move(range).value(), iter, std::move(predicate).value(), exists));
 }
 
 absl::StatusOr<NodePtr> Builder::BuildConcat(const Expr& e) {
@@ -505,7 +547,8 @@ absl::StatusOr<NodePtr> Builder::BuildConcat(const Expr& e) {
 std::optional<absl::StatusOr<NodePtr>> Builder::BuildStringTest(const Expr& e) {
   using Op = internal::StringTestNode::Op;
   const Expr& arg = *e.args[0];
-  if (arg.kind != ExprKind::kConst || arg.constant.kind != Constant::Kind::kString) {
+  if (arg.kind != ExprKind::kConst ||
+      arg.constant.kind != Constant::Kind::kString) {
     return std::nullopt;
   }
   if (QualifiedName(*e.operand) &&
@@ -521,10 +564,11 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildStringTest(const Expr& e) {
   Op op = e.name == "startsWith" ? Op::kStartsWith
           : e.name == "endsWith" ? Op::kEndsWith
                                  : Op::kContains;
-  auto general = std::make_unique<internal::CallNode>(e.name, std::vector<NodePtr>{},
-                                                      std::move(candidates));
+  auto general = std::make_unique<internal::CallNode>(
+      e.name, std::vector<NodePtr>{}, std::move(candidates));
   NodePtr node(new internal::StringTestNode(std::move(receiver).value(),
-                                            arg.constant.string_value, op, std::move(general)));
+                                            arg.constant.string_value, op,
+                                            std::move(general)));
   bool constant = options_.fold_constants && node != nullptr &&
                   e.operand->kind == ExprKind::kConst;
   return constant ? Fold(std::move(node)) : std::move(node);
@@ -532,7 +576,8 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildStringTest(const Expr& e) {
 
 // Matches `@result + [elem]`; returns elem.
 const Expr* AppendedElement(const Expr* step, const std::string& accu) {
-  if (!IsCall(step, "_+_", 2) || !IsIdent(step->args[0].get(), accu)) return nullptr;
+  if (!IsCall(step, "_+_", 2) || !IsIdent(step->args[0].get(), accu))
+    return nullptr;
   const Expr* list = step->args[1].get();
   if (list->kind != ExprKind::kList || list->args.size() != 1 ||
       !list->optional_indices.empty()) {
@@ -541,10 +586,12 @@ const Expr* AppendedElement(const Expr* step, const std::string& accu) {
   return list->args[0].get();
 }
 
-std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(const Expr& e) {
+std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(
+    const Expr& e) {
   if (e.accu_init == nullptr || e.accu_init->kind != ExprKind::kList ||
       !e.accu_init->args.empty() || !IsIdent(e.result.get(), e.accu_var) ||
-      e.loop_condition == nullptr || e.loop_condition->kind != ExprKind::kConst ||
+      e.loop_condition == nullptr ||
+      e.loop_condition->kind != ExprKind::kConst ||
       e.loop_condition->constant.kind != Constant::Kind::kBool ||
       !e.loop_condition->constant.bool_value) {
     return std::nullopt;
@@ -553,7 +600,8 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(const Expr& e) 
   const Expr* predicate = nullptr;
   const Expr* element = AppendedElement(step, e.accu_var);
   if (element == nullptr) {
-    if (!IsCall(step, "_?_:_", 3) || !IsIdent(step->args[2].get(), e.accu_var)) {
+    if (!IsCall(step, "_?_:_", 3) ||
+        !IsIdent(step->args[2].get(), e.accu_var)) {
       return std::nullopt;
     }
     predicate = step->args[0].get();
@@ -575,11 +623,17 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(const Expr& e) 
   absl::Status status;
   if (predicate != nullptr) {
     auto built = Build(*predicate);
-    if (built.ok()) p.predicate = std::move(built).value(); else status = built.status();
+    if (built.ok())
+      p.predicate = std::move(built).value();
+    else
+      status = built.status();
   }
   if (status.ok()) {
     auto built = Build(*element);
-    if (built.ok()) p.element = std::move(built).value(); else status = built.status();
+    if (built.ok())
+      p.element = std::move(built).value();
+    else
+      status = built.status();
   }
   PopLocals(pushed);
   if (!status.ok()) return status;
@@ -588,10 +642,12 @@ std::optional<absl::StatusOr<NodePtr>> Builder::BuildListBuilder(const Expr& e) 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(const ParsedExpr& parsed, const Env& env,
+absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(const ParsedExpr& parsed,
+                                                const Env& env,
                                                 const PlanOptions& options,
                                                 Arena& constants) {
-  if (parsed.expr == nullptr) return absl::InvalidArgumentError("empty expression");
+  if (parsed.expr == nullptr)
+    return absl::InvalidArgumentError("empty expression");
   Builder builder(env, options, constants);
   RETRO_ASSIGN_OR_RETURN(NodePtr root, builder.Build(*parsed.expr));
   return std::make_unique<Plan>(std::move(root), builder.num_locals());

@@ -10,7 +10,8 @@ namespace retro::cel::internal {
 namespace {
 
 bool IsKeyKind(Kind k) {
-  return k == Kind::kString || k == Kind::kInt || k == Kind::kUint || k == Kind::kBool;
+  return k == Kind::kString || k == Kind::kInt || k == Kind::kUint ||
+         k == Kind::kBool;
 }
 
 Value NoSuchKey(EvalContext& ctx, std::string_view field) {
@@ -18,7 +19,8 @@ Value NoSuchKey(EvalContext& ctx, std::string_view field) {
 }
 
 // Selects `field` from `v`; `test_only` for has().
-Value SelectField(EvalContext& ctx, const Value& v, std::string_view field, bool test_only) {
+Value SelectField(EvalContext& ctx, const Value& v, std::string_view field,
+                  bool test_only) {
   switch (v.kind()) {
     case Kind::kMap: {
       const Value* found = v.map().FindString(field);
@@ -61,13 +63,16 @@ Value CheckSize(EvalContext& ctx, const Value& r) {
       return r;
   }
   if (size > ctx.options().max_value_size) {
-    return ctx.Errorf("value of %d elements exceeds the size limit (%d; raise "
-                      "EvalOptions.max_value_size)",
-                      size, ctx.options().max_value_size);
+    return ctx.Errorf(
+        "value of %d elements exceeds the size limit (%d; raise "
+        "EvalOptions.max_value_size)",
+        size, ctx.options().max_value_size);
   }
   if (size > 64 && !ctx.Charge(size / 64)) {
-    return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
-                      ctx.options().max_cost);
+    return ctx.Errorf(
+        "evaluation cost budget exceeded (limit %d; raise "
+        "EvalOptions.max_cost)",
+        ctx.options().max_cost);
   }
   return r;
 }
@@ -145,14 +150,17 @@ Value CondNode::Eval(Frame& f) const {
   Value c = c_->Eval(f);
   if (c.is_bool()) return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
   if (c.is_error()) return c;
-  return f.ctx->Errorf("no matching overload for '_?_:_' applied to '(%s, ...)'",
-                       c.TypeName());
+  return f.ctx->Errorf(
+      "no matching overload for '_?_:_' applied to '(%s, ...)'", c.TypeName());
 }
 
 CallNode::CallNode(std::string name, std::vector<NodePtr> args,
                    std::vector<const Overload*> candidates)
-    : name_(std::move(name)), args_(std::move(args)), candidates_(std::move(candidates)) {
-  bool by_kinds = !candidates_.empty() && args_.size() >= 1 && args_.size() <= 2;
+    : name_(std::move(name)),
+      args_(std::move(args)),
+      candidates_(std::move(candidates)) {
+  bool by_kinds =
+      !candidates_.empty() && args_.size() >= 1 && args_.size() <= 2;
   for (const Overload* o : candidates_) {
     non_strict_ |= !o->strict;
     if (o->variadic) by_kinds = false;
@@ -190,7 +198,8 @@ Value CallNode::Call(EvalContext& ctx, std::span<const Value> args) const {
       o = by_kinds_[static_cast<int>(args[0].kind())];
     }
     if (o != nullptr) return CheckSize(ctx, o->impl(ctx, args));
-    return ctx.Errorf("no matching overload for '%s' applied to '%s'", name_, ArgTypes(args));
+    return ctx.Errorf("no matching overload for '%s' applied to '%s'", name_,
+                      ArgTypes(args));
   }
   if (!non_strict_) {
     for (const Value& a : args) {
@@ -242,7 +251,8 @@ Value ConcatNode::Eval(Frame& f) const {
       all_strings = false;
     }
   }
-  if (all_strings && static_cast<int64_t>(total) <= f.ctx->options().max_value_size) {
+  if (all_strings &&
+      static_cast<int64_t>(total) <= f.ctx->options().max_value_size) {
     char* out = static_cast<char*>(f.ctx->arena().Allocate(total, 1));
     size_t pos = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -269,8 +279,9 @@ Value ListNode::Eval(Frame& f) const {
     if (v.is_error()) return v;
     if (optional_[i]) {
       if (v.kind() != Kind::kOptional) {
-        return f.ctx->Errorf("optional list element must be an optional, got '%s'",
-                             v.TypeName());
+        return f.ctx->Errorf(
+            "optional list element must be an optional, got '%s'",
+            v.TypeName());
       }
       if (v.optional_value() == nullptr) continue;
       v = *v.optional_value();
@@ -292,7 +303,8 @@ Value MapNode::Eval(Frame& f) const {
     Value v = e.value->Eval(f);
     if (v.is_error()) return v;
     if (!IsKeyKind(k.kind())) {
-      return f.ctx->Errorf("unsupported key type '%s' in map literal", k.TypeName());
+      return f.ctx->Errorf("unsupported key type '%s' in map literal",
+                           k.TypeName());
     }
     if (e.optional) {
       if (v.kind() != Kind::kOptional) {
@@ -307,7 +319,8 @@ Value MapNode::Eval(Frame& f) const {
     ++out;
   }
   const Value* dup = nullptr;
-  const MapData* m = BuildMap(arena, keys, values, static_cast<uint32_t>(out), &dup);
+  const MapData* m =
+      BuildMap(arena, keys, values, static_cast<uint32_t>(out), &dup);
   if (m == nullptr) {
     return f.ctx->Errorf("Failed with repeated key: %s", dup->DebugString());
   }
@@ -319,12 +332,14 @@ Value ComprehensionNode::Eval(Frame& f) const {
   Value range = p_.range->Eval(f);
   if (range.is_error()) return range;
   if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
-                      range.TypeName());
+    return ctx.Errorf(
+        "expression of type '%s' cannot be the range of a comprehension",
+        range.TypeName());
   }
   f.locals[p_.accu_var] = p_.init->Eval(f);
-  uint32_t n = range.kind() == Kind::kList ? static_cast<uint32_t>(range.list().size())
-                                           : range.map().size;
+  uint32_t n = range.kind() == Kind::kList
+                   ? static_cast<uint32_t>(range.list().size())
+                   : range.map().size;
   const int64_t max_iterations = ctx.options().max_comprehension_iterations;
   for (uint32_t i = 0; i < n; ++i) {
     if (++ctx.iterations() > max_iterations) {
@@ -334,8 +349,10 @@ Value ComprehensionNode::Eval(Frame& f) const {
           max_iterations);
     }
     if (!ctx.Charge(1)) {
-      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
-                        ctx.options().max_cost);
+      return ctx.Errorf(
+          "evaluation cost budget exceeded (limit %d; raise "
+          "EvalOptions.max_cost)",
+          ctx.options().max_cost);
     }
     if (range.kind() == Kind::kList) {
       if (p_.iter_var2 >= 0) {
@@ -368,7 +385,9 @@ Value BlockNode::Eval(Frame& f) const {
 namespace retro::cel::internal {
 namespace {
 
-bool IsNumber(Kind k) { return k == Kind::kInt || k == Kind::kUint || k == Kind::kDouble; }
+bool IsNumber(Kind k) {
+  return k == Kind::kInt || k == Kind::kUint || k == Kind::kDouble;
+}
 
 bool IsOrdered(Kind k) {
   return k == Kind::kBool || k == Kind::kString || k == Kind::kBytes ||
@@ -392,16 +411,20 @@ Value RelationNode::Eval(Frame& f) const {
   if (b.is_error()) return b;
   bool numeric = IsNumber(a.kind()) && IsNumber(b.kind());
   if (!numeric && !(a.kind() == b.kind() && IsOrdered(a.kind()))) {
-    return f.ctx->Errorf("no matching overload for '%s' applied to '(%s, %s)'", name_,
-                         a.TypeName(), b.TypeName());
+    return f.ctx->Errorf("no matching overload for '%s' applied to '(%s, %s)'",
+                         name_, a.TypeName(), b.TypeName());
   }
   std::optional<int> c = Compare(a, b);
   if (!c.has_value()) return Value::Bool(false);  // NaN
   switch (op_) {
-    case Op::kLess: return Value::Bool(*c < 0);
-    case Op::kLessEqual: return Value::Bool(*c <= 0);
-    case Op::kGreater: return Value::Bool(*c > 0);
-    case Op::kGreaterEqual: return Value::Bool(*c >= 0);
+    case Op::kLess:
+      return Value::Bool(*c < 0);
+    case Op::kLessEqual:
+      return Value::Bool(*c <= 0);
+    case Op::kGreater:
+      return Value::Bool(*c > 0);
+    case Op::kGreaterEqual:
+      return Value::Bool(*c >= 0);
   }
   return Value::Bool(false);
 }
@@ -410,7 +433,8 @@ Value NotNode::Eval(Frame& f) const {
   Value a = a_->Eval(f);
   if (a.is_bool()) return Value::Bool(!a.bool_value());
   if (a.is_error()) return a;
-  return f.ctx->Errorf("no matching overload for '!_' applied to '(%s)'", a.TypeName());
+  return f.ctx->Errorf("no matching overload for '!_' applied to '(%s)'",
+                       a.TypeName());
 }
 
 Value InNode::Eval(Frame& f) const {
@@ -432,8 +456,8 @@ Value InNode::Eval(Frame& f) const {
     return Value::Bool(false);
   }
   if (c.kind() == Kind::kMap) return Value::Bool(c.map().Find(e) != nullptr);
-  return f.ctx->Errorf("no matching overload for '@in' applied to '(%s, %s)'", e.TypeName(),
-                       c.TypeName());
+  return f.ctx->Errorf("no matching overload for '@in' applied to '(%s, %s)'",
+                       e.TypeName(), c.TypeName());
 }
 
 MatchesNode::MatchesNode(NodePtr subject, std::unique_ptr<re2::RE2> re)
@@ -444,11 +468,14 @@ Value MatchesNode::Eval(Frame& f) const {
   Value s = subject_->Eval(f);
   if (s.is_string()) {
     std::string_view text = s.string_value();
-    return Value::Bool(re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_));
+    return Value::Bool(re_->Match(re2::StringPiece(text.data(), text.size()), 0,
+                                  text.size(), re2::RE2::UNANCHORED, nullptr,
+                                  0));
   }
   if (s.is_error()) return s;
-  return f.ctx->Errorf("no matching overload for 'matches' applied to '(%s, string)'",
-                       s.TypeName());
+  return f.ctx->Errorf(
+      "no matching overload for 'matches' applied to '(%s, string)'",
+      s.TypeName());
 }
 
 Value QuantifierNode::Eval(Frame& f) const {
@@ -456,11 +483,13 @@ Value QuantifierNode::Eval(Frame& f) const {
   Value range = range_->Eval(f);
   if (range.is_error()) return range;
   if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
-                      range.TypeName());
+    return ctx.Errorf(
+        "expression of type '%s' cannot be the range of a comprehension",
+        range.TypeName());
   }
   bool is_list = range.kind() == Kind::kList;
-  uint32_t n = is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
+  uint32_t n =
+      is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
   const Value* items = is_list ? range.list().data() : range.map().keys;
   // exists: true wins over errors; all: false wins over errors.
   Value first_error;
@@ -474,8 +503,10 @@ Value QuantifierNode::Eval(Frame& f) const {
           max_iterations);
     }
     if (!ctx.Charge(1)) {
-      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
-                        ctx.options().max_cost);
+      return ctx.Errorf(
+          "evaluation cost budget exceeded (limit %d; raise "
+          "EvalOptions.max_cost)",
+          ctx.options().max_cost);
     }
     f.locals[iter_var_] = items[i];
     Value p = predicate_->Eval(f);
@@ -485,10 +516,12 @@ Value QuantifierNode::Eval(Frame& f) const {
     }
     if (!saw_error) {
       saw_error = true;
-      first_error = p.is_error()
-                        ? p
-                        : ctx.Errorf("no matching overload for '%s' applied to '(bool, %s)'",
-                                     exists_ ? "_||_" : "_&&_", p.TypeName());
+      first_error =
+          p.is_error()
+              ? p
+              : ctx.Errorf(
+                    "no matching overload for '%s' applied to '(bool, %s)'",
+                    exists_ ? "_||_" : "_&&_", p.TypeName());
     }
   }
   if (saw_error) return first_error;
@@ -500,11 +533,13 @@ Value ListBuilderNode::Eval(Frame& f) const {
   Value range = p_.range->Eval(f);
   if (range.is_error()) return range;
   if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf("expression of type '%s' cannot be the range of a comprehension",
-                      range.TypeName());
+    return ctx.Errorf(
+        "expression of type '%s' cannot be the range of a comprehension",
+        range.TypeName());
   }
   bool is_list = range.kind() == Kind::kList;
-  uint32_t n = is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
+  uint32_t n =
+      is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
   Value* out = ctx.arena().AllocArray<Value>(n);
   uint32_t size = 0;
   const int64_t max_iterations = ctx.options().max_comprehension_iterations;
@@ -516,8 +551,10 @@ Value ListBuilderNode::Eval(Frame& f) const {
           max_iterations);
     }
     if (!ctx.Charge(1)) {
-      return ctx.Errorf("evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
-                        ctx.options().max_cost);
+      return ctx.Errorf(
+          "evaluation cost budget exceeded (limit %d; raise "
+          "EvalOptions.max_cost)",
+          ctx.options().max_cost);
     }
     if (is_list) {
       if (p_.iter_var2 >= 0) {
@@ -534,8 +571,9 @@ Value ListBuilderNode::Eval(Frame& f) const {
       Value keep = p_.predicate->Eval(f);
       if (keep.is_error()) return keep;
       if (!keep.is_bool()) {
-        return ctx.Errorf("no matching overload for '_?_:_' applied to '(%s, ...)'",
-                          keep.TypeName());
+        return ctx.Errorf(
+            "no matching overload for '_?_:_' applied to '(%s, ...)'",
+            keep.TypeName());
       }
       if (!keep.bool_value()) continue;
     }

@@ -68,7 +68,8 @@ class FieldRef {
  public:
   explicit FieldRef(std::string name) : name_(std::move(name)) {}
   FieldRef(FieldRef&& other) noexcept
-      : name_(std::move(other.name_)), hint_(other.hint_.load(std::memory_order_relaxed)) {}
+      : name_(std::move(other.name_)),
+        hint_(other.hint_.load(std::memory_order_relaxed)) {}
 
   const std::string& name() const { return name_; }
   const Value* Find(const MapData& m) const {
@@ -76,7 +77,8 @@ class FieldRef {
     if (h < m.size && KeyIs(m.keys[h], name_)) return &m.values[h];
     const Value* v = m.FindString(name_);
     if (v != nullptr) {
-      hint_.store(static_cast<uint32_t>(v - m.values), std::memory_order_relaxed);
+      hint_.store(static_cast<uint32_t>(v - m.values),
+                  std::memory_order_relaxed);
     }
     return v;
   }
@@ -89,7 +91,9 @@ class FieldRef {
 class SelectNode final : public Node {
  public:
   SelectNode(NodePtr operand, std::string field, bool test_only)
-      : operand_(std::move(operand)), field_(std::move(field)), test_only_(test_only) {}
+      : operand_(std::move(operand)),
+        field_(std::move(field)),
+        test_only_(test_only) {}
   Value Eval(Frame& f) const override;
 
  private:
@@ -101,7 +105,8 @@ class SelectNode final : public Node {
 // A chain of field selections from one variable: data.a.b.c.
 class PathNode final : public Node {
  public:
-  PathNode(NodePtr root, std::vector<std::string> fields) : root_(std::move(root)) {
+  PathNode(NodePtr root, std::vector<std::string> fields)
+      : root_(std::move(root)) {
     for (std::string& f : fields) fields_.emplace_back(std::move(f));
   }
   Value Eval(Frame& f) const override;
@@ -215,8 +220,11 @@ class ComprehensionNode final : public Node {
 // cel.@block: evaluates each binding into its local slot, then the result.
 class BlockNode final : public Node {
  public:
-  BlockNode(std::vector<NodePtr> bindings, std::vector<int> slots, NodePtr result)
-      : bindings_(std::move(bindings)), slots_(std::move(slots)), result_(std::move(result)) {}
+  BlockNode(std::vector<NodePtr> bindings, std::vector<int> slots,
+            NodePtr result)
+      : bindings_(std::move(bindings)),
+        slots_(std::move(slots)),
+        result_(std::move(result)) {}
   Value Eval(Frame& f) const override;
 
  private:
@@ -294,8 +302,10 @@ class MatchesNode final : public Node {
 class QuantifierNode final : public Node {
  public:
   QuantifierNode(NodePtr range, int iter_var, NodePtr predicate, bool exists)
-      : range_(std::move(range)), iter_var_(iter_var),
-        predicate_(std::move(predicate)), exists_(exists) {}
+      : range_(std::move(range)),
+        iter_var_(iter_var),
+        predicate_(std::move(predicate)),
+        exists_(exists) {}
   Value Eval(Frame& f) const override;
 
  private:
@@ -311,8 +321,11 @@ class QuantifierNode final : public Node {
 class StringTestNode final : public Node {
  public:
   enum class Op { kStartsWith, kEndsWith, kContains };
-  StringTestNode(NodePtr receiver, std::string arg, Op op, std::unique_ptr<CallNode> general)
-      : receiver_(std::move(receiver)), arg_(std::move(arg)), op_(op),
+  StringTestNode(NodePtr receiver, std::string arg, Op op,
+                 std::unique_ptr<CallNode> general)
+      : receiver_(std::move(receiver)),
+        arg_(std::move(arg)),
+        op_(op),
         general_(std::move(general)) {}
   Value Eval(Frame& f) const override;
 

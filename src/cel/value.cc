@@ -15,21 +15,36 @@ namespace retro::cel {
 
 std::string_view KindTypeName(Kind kind) {
   switch (kind) {
-    case Kind::kNull: return "null_type";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kUint: return "uint";
-    case Kind::kDouble: return "double";
-    case Kind::kString: return "string";
-    case Kind::kBytes: return "bytes";
-    case Kind::kList: return "list";
-    case Kind::kMap: return "map";
-    case Kind::kTimestamp: return "google.protobuf.Timestamp";
-    case Kind::kDuration: return "google.protobuf.Duration";
-    case Kind::kType: return "type";
-    case Kind::kOptional: return "optional_type";
-    case Kind::kOpaque: return "opaque";
-    case Kind::kError: return "error";
+    case Kind::kNull:
+      return "null_type";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kUint:
+      return "uint";
+    case Kind::kDouble:
+      return "double";
+    case Kind::kString:
+      return "string";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kList:
+      return "list";
+    case Kind::kMap:
+      return "map";
+    case Kind::kTimestamp:
+      return "google.protobuf.Timestamp";
+    case Kind::kDuration:
+      return "google.protobuf.Duration";
+    case Kind::kType:
+      return "type";
+    case Kind::kOptional:
+      return "optional_type";
+    case Kind::kOpaque:
+      return "opaque";
+    case Kind::kError:
+      return "error";
   }
   return "unknown";
 }
@@ -100,15 +115,22 @@ std::string FormatDurationText(const Value& v) {
 
 std::string Value::DebugString() const {
   switch (kind_) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return u_.b ? "true" : "false";
-    case Kind::kInt: return absl::StrCat(u_.i);
-    case Kind::kUint: return absl::StrCat(u_.u, "u");
-    case Kind::kDouble: return FormatDouble(u_.d);
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return u_.b ? "true" : "false";
+    case Kind::kInt:
+      return absl::StrCat(u_.i);
+    case Kind::kUint:
+      return absl::StrCat(u_.u, "u");
+    case Kind::kDouble:
+      return FormatDouble(u_.d);
     case Kind::kString:
-      return absl::StrCat("\"", absl::CHexEscape(base::AV(string_value())), "\"");
+      return absl::StrCat("\"", absl::CHexEscape(base::AV(string_value())),
+                          "\"");
     case Kind::kBytes:
-      return absl::StrCat("b\"", absl::CHexEscape(base::AV(bytes_value())), "\"");
+      return absl::StrCat("b\"", absl::CHexEscape(base::AV(bytes_value())),
+                          "\"");
     case Kind::kList: {
       std::string out = "[";
       bool first = true;
@@ -130,15 +152,20 @@ std::string Value::DebugString() const {
       return out + "}";
     }
     case Kind::kTimestamp:
-      return absl::StrCat("timestamp(\"", base::FormatRfc3339(timestamp()), "\")");
+      return absl::StrCat("timestamp(\"", base::FormatRfc3339(timestamp()),
+                          "\")");
     case Kind::kDuration:
       return absl::StrCat("duration(\"", FormatDurationText(*this), "\")");
-    case Kind::kType: return std::string(type_name());
+    case Kind::kType:
+      return std::string(type_name());
     case Kind::kOptional:
-      return u_.opt == nullptr ? "optional.none()"
-                               : absl::StrCat("optional.of(", u_.opt->DebugString(), ")");
-    case Kind::kOpaque: return u_.opaque->DebugString();
-    case Kind::kError: return absl::StrCat("error(", base::AV(error_message()), ")");
+      return u_.opt == nullptr
+                 ? "optional.none()"
+                 : absl::StrCat("optional.of(", u_.opt->DebugString(), ")");
+    case Kind::kOpaque:
+      return u_.opaque->DebugString();
+    case Kind::kError:
+      return absl::StrCat("error(", base::AV(error_message()), ")");
   }
   return "?";
 }
@@ -170,8 +197,10 @@ std::optional<int> CompareNumeric(const Value& a, const Value& b) {
   Kind ka = a.kind(), kb = b.kind();
   if (ka == kb) {
     switch (ka) {
-      case Kind::kInt: return cmp(a.int_value(), b.int_value());
-      case Kind::kUint: return cmp(a.uint_value(), b.uint_value());
+      case Kind::kInt:
+        return cmp(a.int_value(), b.int_value());
+      case Kind::kUint:
+        return cmp(a.uint_value(), b.uint_value());
       default: {
         double x = a.double_value(), y = b.double_value();
         if (std::isnan(x) || std::isnan(y)) return std::nullopt;
@@ -194,9 +223,10 @@ std::optional<int> CompareNumeric(const Value& a, const Value& b) {
   }
   double d = b.double_value();
   if (std::isnan(d)) return std::nullopt;
-  // As cel-go (and the conformance suite, e.g. not_lt_dyn_int_big_lossy_double):
-  // doubles beyond the integer's range order outside it; within it the
-  // integer is converted to double, so 2^63-1 equals 2^63 as a double.
+  // As cel-go (and the conformance suite, e.g.
+  // not_lt_dyn_int_big_lossy_double): doubles beyond the integer's range order
+  // outside it; within it the integer is converted to double, so 2^63-1 equals
+  // 2^63 as a double.
   if (ka == Kind::kInt) {
     if (d < -9223372036854775808.0) return 1;
     if (d > 9223372036854775807.0) return -1;  // the literal is 2^63
@@ -220,16 +250,21 @@ std::optional<int> Compare(const Value& a, const Value& b) {
   if (IsNumeric(ka) && IsNumeric(kb)) return CompareNumeric(a, b);
   if (ka != kb) return std::nullopt;
   switch (ka) {
-    case Kind::kBool: return Cmp(a.bool_value(), b.bool_value());
-    case Kind::kString: return Cmp(a.string_value(), b.string_value());
-    case Kind::kBytes: return Cmp(a.bytes_value(), b.bytes_value());
+    case Kind::kBool:
+      return Cmp(a.bool_value(), b.bool_value());
+    case Kind::kString:
+      return Cmp(a.string_value(), b.string_value());
+    case Kind::kBytes:
+      return Cmp(a.bytes_value(), b.bytes_value());
     case Kind::kTimestamp:
     case Kind::kDuration: {
       int c = Cmp(a.seconds(), b.seconds());
       return c != 0 ? c : Cmp(a.nanos(), b.nanos());
     }
-    case Kind::kNull: return 0;
-    default: return std::nullopt;
+    case Kind::kNull:
+      return 0;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -241,17 +276,21 @@ bool Equal(const Value& a, const Value& b) {
   }
   if (ka != kb) return false;
   switch (ka) {
-    case Kind::kNull: return true;
-    case Kind::kBool: return a.bool_value() == b.bool_value();
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return a.bool_value() == b.bool_value();
     case Kind::kString: {
       std::string_view x = a.string_value(), y = b.string_value();
       return x.size() == y.size() && BytesEqual(x.data(), y.data(), x.size());
     }
-    case Kind::kBytes: return a.bytes_value() == b.bytes_value();
+    case Kind::kBytes:
+      return a.bytes_value() == b.bytes_value();
     case Kind::kTimestamp:
     case Kind::kDuration:
       return a.seconds() == b.seconds() && a.nanos() == b.nanos();
-    case Kind::kType: return a.type_name() == b.type_name();
+    case Kind::kType:
+      return a.type_name() == b.type_name();
     case Kind::kList: {
       auto la = a.list(), lb = b.list();
       if (la.size() != lb.size()) return false;
@@ -276,24 +315,32 @@ bool Equal(const Value& a, const Value& b) {
       if (x == nullptr || y == nullptr) return x == y;
       return Equal(*x, *y);
     }
-    case Kind::kOpaque: return a.opaque().Equals(b.opaque());
-    case Kind::kError: return false;
-    default: return false;
+    case Kind::kOpaque:
+      return a.opaque().Equals(b.opaque());
+    case Kind::kError:
+      return false;
+    default:
+      return false;
   }
 }
 
 uint64_t KeyHash(const Value& key) {
   switch (key.kind()) {
-    case Kind::kString: return base::Hash64(key.string_value());
-    case Kind::kBool: return key.bool_value() ? 0x9e3779b97f4a7c15ULL : 0x7f4a7c159e3779b9ULL;
+    case Kind::kString:
+      return base::Hash64(key.string_value());
+    case Kind::kBool:
+      return key.bool_value() ? 0x9e3779b97f4a7c15ULL : 0x7f4a7c159e3779b9ULL;
     case Kind::kInt: {
       uint64_t x = static_cast<uint64_t>(key.int_value());
-      return base::Hash64(std::string_view(reinterpret_cast<const char*>(&x), 8));
+      return base::Hash64(
+          std::string_view(reinterpret_cast<const char*>(&x), 8));
     }
     case Kind::kUint: {
       uint64_t x = key.uint_value();
       if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return base::Hash64(std::string_view(reinterpret_cast<const char*>(&x), 8)) ^ 1;
+        return base::Hash64(
+                   std::string_view(reinterpret_cast<const char*>(&x), 8)) ^
+               1;
       }
       return KeyHash(Value::Int(static_cast<int64_t>(x)));
     }
@@ -308,7 +355,8 @@ uint64_t KeyHash(const Value& key) {
       }
       return 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -331,7 +379,8 @@ const Value* MapData::Find(const Value& key) const {
     }
     return nullptr;
   }
-  for (uint32_t slot = KeyHash(key) & index_mask;; slot = (slot + 1) & index_mask) {
+  for (uint32_t slot = KeyHash(key) & index_mask;;
+       slot = (slot + 1) & index_mask) {
     uint32_t e = index[slot];
     if (e == 0) return nullptr;
     if (KeyEqual(keys[e - 1], key)) return &values[e - 1];

@@ -67,8 +67,12 @@ class Value {
   constexpr Value() : kind_(Kind::kNull), aux_(0), u_{.i = 0} {}
 
   static constexpr Value Null() { return Value(); }
-  static constexpr Value Bool(bool b) { return Value(Kind::kBool, 0, {.b = b}); }
-  static constexpr Value Int(int64_t i) { return Value(Kind::kInt, 0, {.i = i}); }
+  static constexpr Value Bool(bool b) {
+    return Value(Kind::kBool, 0, {.b = b});
+  }
+  static constexpr Value Int(int64_t i) {
+    return Value(Kind::kInt, 0, {.i = i});
+  }
   static constexpr Value Uint(uint64_t u) {
     return Value(Kind::kUint, 0, {.u = u});
   }
@@ -77,16 +81,20 @@ class Value {
   }
   // REQUIRES: s outlives the value; s.size() < 4 GiB.
   static Value String(std::string_view s) {
-    return Value(Kind::kString, static_cast<uint32_t>(s.size()), {.s = s.data()});
+    return Value(Kind::kString, static_cast<uint32_t>(s.size()),
+                 {.s = s.data()});
   }
   static Value Bytes(std::string_view s) {
-    return Value(Kind::kBytes, static_cast<uint32_t>(s.size()), {.s = s.data()});
+    return Value(Kind::kBytes, static_cast<uint32_t>(s.size()),
+                 {.s = s.data()});
   }
   // REQUIRES: items[0..n) outlive the value.
   static Value List(const Value* items, uint32_t n) {
     return Value(Kind::kList, n, {.list = items});
   }
-  static Value Map(const MapData* map) { return Value(Kind::kMap, 0, {.map = map}); }
+  static Value Map(const MapData* map) {
+    return Value(Kind::kMap, 0, {.map = map});
+  }
   // Seconds since the Unix epoch and nanoseconds in [0, 1e9).
   static Value Timestamp(int64_t seconds, uint32_t nanos) {
     return Value(Kind::kTimestamp, nanos, {.i = seconds});
@@ -99,7 +107,8 @@ class Value {
   static Value FromDuration(absl::Duration d);
   // A type value, e.g. Value::Type("int"). REQUIRES: name outlives the value.
   static Value Type(std::string_view name) {
-    return Value(Kind::kType, static_cast<uint32_t>(name.size()), {.s = name.data()});
+    return Value(Kind::kType, static_cast<uint32_t>(name.size()),
+                 {.s = name.data()});
   }
   // optional.of(*v) when v is non-null, else optional.none().
   static Value Optional(const Value* v) {
@@ -108,7 +117,9 @@ class Value {
   static Value Opaque(const OpaqueValue* v) {
     return Value(Kind::kOpaque, 0, {.opaque = v});
   }
-  static Value Error(const ErrorData* e) { return Value(Kind::kError, 0, {.err = e}); }
+  static Value Error(const ErrorData* e) {
+    return Value(Kind::kError, 0, {.err = e});
+  }
 
   Kind kind() const { return kind_; }
   bool is_null() const { return kind_ == Kind::kNull; }
@@ -154,7 +165,8 @@ class Value {
     const OpaqueValue* opaque;
     const ErrorData* err;
   };
-  constexpr Value(Kind k, uint32_t aux, Payload u) : kind_(k), aux_(aux), u_(u) {}
+  constexpr Value(Kind k, uint32_t aux, Payload u)
+      : kind_(k), aux_(aux), u_(u) {}
 
   Kind kind_;
   uint32_t aux_;
@@ -172,7 +184,7 @@ struct MapData {
   const Value* keys = nullptr;
   const Value* values = nullptr;
   uint32_t size = 0;
-  uint32_t index_mask = 0;         // capacity - 1 when indexed
+  uint32_t index_mask = 0;          // capacity - 1 when indexed
   const uint32_t* index = nullptr;  // slot -> entry + 1 (0 = empty)
 
   // Looks a key up with CEL's heterogeneous numeric equality (1, 1u and 1.0
