@@ -49,6 +49,25 @@ Value SelectField(EvalContext& ctx, const Value& v, std::string_view field,
   }
 }
 
+// Counts one comprehension step against the iteration limit and the cost
+// budget; true, with the error in *error, when either is exhausted.
+bool IterationLimitReached(EvalContext& ctx, Value* error) {
+  if (++ctx.iterations() > ctx.options().max_comprehension_iterations) {
+    *error = ctx.Errorf(
+        "comprehension iteration limit exceeded (%d iterations; raise "
+        "EvalOptions.max_comprehension_iterations)",
+        ctx.options().max_comprehension_iterations);
+    return true;
+  }
+  if (!ctx.Charge(1)) {
+    *error = ctx.Errorf(
+        "evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+        ctx.options().max_cost);
+    return true;
+  }
+  return false;
+}
+
 // Enforces EvalOptions.max_value_size on what a function built, and charges
 // its size to the cost budget.
 Value CheckSize(EvalContext& ctx, const Value& r) {
@@ -340,20 +359,8 @@ Value ComprehensionNode::Eval(Frame& f) const {
   uint32_t n = range.kind() == Kind::kList
                    ? static_cast<uint32_t>(range.list().size())
                    : range.map().size;
-  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
   for (uint32_t i = 0; i < n; ++i) {
-    if (++ctx.iterations() > max_iterations) {
-      return ctx.Errorf(
-          "comprehension iteration limit exceeded (%d iterations; raise "
-          "EvalOptions.max_comprehension_iterations)",
-          max_iterations);
-    }
-    if (!ctx.Charge(1)) {
-      return ctx.Errorf(
-          "evaluation cost budget exceeded (limit %d; raise "
-          "EvalOptions.max_cost)",
-          ctx.options().max_cost);
-    }
+    if (Value limit; IterationLimitReached(ctx, &limit)) return limit;
     if (range.kind() == Kind::kList) {
       if (p_.iter_var2 >= 0) {
         f.locals[p_.iter_var] = Value::Int(i);
@@ -494,20 +501,8 @@ Value QuantifierNode::Eval(Frame& f) const {
   // exists: true wins over errors; all: false wins over errors.
   Value first_error;
   bool saw_error = false;
-  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
   for (uint32_t i = 0; i < n; ++i) {
-    if (++ctx.iterations() > max_iterations) {
-      return ctx.Errorf(
-          "comprehension iteration limit exceeded (%d iterations; raise "
-          "EvalOptions.max_comprehension_iterations)",
-          max_iterations);
-    }
-    if (!ctx.Charge(1)) {
-      return ctx.Errorf(
-          "evaluation cost budget exceeded (limit %d; raise "
-          "EvalOptions.max_cost)",
-          ctx.options().max_cost);
-    }
+    if (Value limit; IterationLimitReached(ctx, &limit)) return limit;
     f.locals[iter_var_] = items[i];
     Value p = predicate_->Eval(f);
     if (p.is_bool()) {
@@ -542,20 +537,8 @@ Value ListBuilderNode::Eval(Frame& f) const {
       is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
   Value* out = ctx.arena().AllocArray<Value>(n);
   uint32_t size = 0;
-  const int64_t max_iterations = ctx.options().max_comprehension_iterations;
   for (uint32_t i = 0; i < n; ++i) {
-    if (++ctx.iterations() > max_iterations) {
-      return ctx.Errorf(
-          "comprehension iteration limit exceeded (%d iterations; raise "
-          "EvalOptions.max_comprehension_iterations)",
-          max_iterations);
-    }
-    if (!ctx.Charge(1)) {
-      return ctx.Errorf(
-          "evaluation cost budget exceeded (limit %d; raise "
-          "EvalOptions.max_cost)",
-          ctx.options().max_cost);
-    }
+    if (Value limit; IterationLimitReached(ctx, &limit)) return limit;
     if (is_list) {
       if (p_.iter_var2 >= 0) {
         f.locals[p_.iter_var] = Value::Int(i);
