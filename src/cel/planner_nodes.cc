@@ -61,7 +61,8 @@ bool IterationLimitReached(EvalContext& ctx, Value* error) {
   }
   if (!ctx.Charge(1)) {
     *error = ctx.Errorf(
-        "evaluation cost budget exceeded (limit %d; raise EvalOptions.max_cost)",
+        "evaluation cost budget exceeded (limit %d; raise "
+        "EvalOptions.max_cost)",
         ctx.options().max_cost);
     return true;
   }
