@@ -49,6 +49,18 @@ Value SelectField(EvalContext& ctx, const Value& v, std::string_view field,
   }
 }
 
+// True when `*range` can be iterated (a list or a map); otherwise *range
+// becomes the error to return (its own error, or a type error).
+bool IsRange(EvalContext& ctx, Value* range) {
+  if (range->kind() == Kind::kList || range->kind() == Kind::kMap) return true;
+  if (!range->is_error()) {
+    *range = ctx.Errorf(
+        "expression of type '%s' cannot be the range of a comprehension",
+        range->TypeName());
+  }
+  return false;
+}
+
 // Counts one comprehension step against the iteration limit and the cost
 // budget; true, with the error in *error, when either is exhausted.
 bool IterationLimitReached(EvalContext& ctx, Value* error) {
@@ -350,12 +362,7 @@ Value MapNode::Eval(Frame& f) const {
 Value ComprehensionNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   Value range = p_.range->Eval(f);
-  if (range.is_error()) return range;
-  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf(
-        "expression of type '%s' cannot be the range of a comprehension",
-        range.TypeName());
-  }
+  if (!IsRange(ctx, &range)) return range;
   f.locals[p_.accu_var] = p_.init->Eval(f);
   uint32_t n = range.kind() == Kind::kList
                    ? static_cast<uint32_t>(range.list().size())
@@ -489,12 +496,7 @@ Value MatchesNode::Eval(Frame& f) const {
 Value QuantifierNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   Value range = range_->Eval(f);
-  if (range.is_error()) return range;
-  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf(
-        "expression of type '%s' cannot be the range of a comprehension",
-        range.TypeName());
-  }
+  if (!IsRange(ctx, &range)) return range;
   bool is_list = range.kind() == Kind::kList;
   uint32_t n =
       is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
@@ -527,12 +529,7 @@ Value QuantifierNode::Eval(Frame& f) const {
 Value ListBuilderNode::Eval(Frame& f) const {
   EvalContext& ctx = *f.ctx;
   Value range = p_.range->Eval(f);
-  if (range.is_error()) return range;
-  if (range.kind() != Kind::kList && range.kind() != Kind::kMap) {
-    return ctx.Errorf(
-        "expression of type '%s' cannot be the range of a comprehension",
-        range.TypeName());
-  }
+  if (!IsRange(ctx, &range)) return range;
   bool is_list = range.kind() == Kind::kList;
   uint32_t n =
       is_list ? static_cast<uint32_t>(range.list().size()) : range.map().size;
