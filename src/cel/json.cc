@@ -274,46 +274,6 @@ absl::StatusOr<Value> ParseJson(std::string_view json, Arena& arena) {
 
 namespace {
 
-void AppendQuoted(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xf]);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendDouble(double d, std::string* out) {
   if (std::isnan(d)) {
     out->append("\"NaN\"");
@@ -362,7 +322,7 @@ void AppendDuration(int64_t seconds, uint32_t nanos, std::string* out) {
 bool AppendKey(const Value& key, std::string* out) {
   switch (key.kind()) {
     case Kind::kString:
-      AppendQuoted(key.string_value(), out);
+      AppendJsonString(key.string_value(), out);
       return true;
     case Kind::kBool:
       out->append(key.bool_value() ? "\"true\"" : "\"false\"");
@@ -379,7 +339,7 @@ bool AppendKey(const Value& key, std::string* out) {
       if (!text.empty() && text.front() == '"') {
         out->append(text);
       } else {
-        AppendQuoted(text, out);
+        AppendJsonString(text, out);
       }
       return true;
     }
@@ -404,10 +364,10 @@ bool Append(const Value& value, std::string* out) {
       AppendDouble(value.double_value(), out);
       return true;
     case Kind::kString:
-      AppendQuoted(value.string_value(), out);
+      AppendJsonString(value.string_value(), out);
       return true;
     case Kind::kBytes:
-      AppendQuoted(absl::Base64Escape(Absl(value.bytes_value())), out);
+      AppendJsonString(absl::Base64Escape(Absl(value.bytes_value())), out);
       return true;
     case Kind::kList: {
       out->push_back('[');
@@ -433,13 +393,13 @@ bool Append(const Value& value, std::string* out) {
       return true;
     }
     case Kind::kTimestamp:
-      AppendQuoted(base::FormatRfc3339(value.timestamp()), out);
+      AppendJsonString(base::FormatRfc3339(value.timestamp()), out);
       return true;
     case Kind::kDuration:
       AppendDuration(value.seconds(), value.nanos(), out);
       return true;
     case Kind::kType:
-      AppendQuoted(value.type_name(), out);
+      AppendJsonString(value.type_name(), out);
       return true;
     case Kind::kOptional:
       if (value.optional_value() == nullptr) {
@@ -448,7 +408,7 @@ bool Append(const Value& value, std::string* out) {
       }
       return Append(*value.optional_value(), out);
     case Kind::kOpaque:
-      AppendQuoted(value.opaque().DebugString(), out);
+      AppendJsonString(value.opaque().DebugString(), out);
       return true;
     case Kind::kError:
       return false;
@@ -463,6 +423,47 @@ bool ToJson(const Value& value, std::string* out) {
   if (Append(value, out)) return true;
   out->clear();
   return false;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default:
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
 }
 
 }  // namespace retro::cel

@@ -33,6 +33,12 @@ class JsonParser {
 // One-off convenience.
 absl::StatusOr<Value> ParseJson(std::string_view json, Arena& arena);
 
+// Appends `s` as a JSON string literal: quotes, `\"`, `\\`, the short
+// escapes for \n \r \t \b \f, and \u00XX for other control characters;
+// everything else (UTF-8 included) as is. Deterministic: content hashes
+// depend on it.
+void AppendJsonString(std::string_view s, std::string* out);
+
 }  // namespace retro::cel
 
 #endif  // RETRO_CEL_JSON_H_

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "cel/json.h"
 #include "cel/value.h"
 
 namespace retro::policy {
@@ -22,8 +23,8 @@ namespace retro::policy {
 // (leaving partial output) for an error value or an unrepresentable one.
 bool AppendCanonicalJson(const cel::Value& value, std::string* out);
 
-// Appends a JSON string literal.
-void AppendJsonString(std::string_view s, std::string* out);
+// JSON string literals: the one writer the CEL JSON output uses too.
+using cel::AppendJsonString;
 
 // Appends a double as JavaScript's Number.prototype.toString does.
 void AppendJsonDouble(double d, std::string* out);
