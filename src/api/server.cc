@@ -18,6 +18,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
   Stop();
+  if (runs_) runs_->Stop();
   if (live_) live_->Stop();
 }
 
@@ -51,8 +52,9 @@ absl::Status Server::Init() {
   if (colon == std::string::npos ||
       !absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) ||
       port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--listen '", options_.listen, "' must be HOST:PORT, e.g. 127.0.0.1:8080"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen '", options_.listen,
+                     "' must be HOST:PORT, e.g. 127.0.0.1:8080"));
   }
   host_ = options_.listen.substr(0, colon);
   if (host_.empty()) host_ = "0.0.0.0";
@@ -61,8 +63,9 @@ absl::Status Server::Init() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot create data directory ", options_.data_dir, ": ", ec.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create data directory ", options_.data_dir, ": ",
+                     ec.message()));
   }
   store::StoreOptions so;
   so.path = absl::StrCat(options_.data_dir, "/store");
@@ -76,45 +79,60 @@ absl::Status Server::Init() {
   catalog_ = std::make_unique<pipeline::Catalog>(store_.get());
   absl::Status st = catalog_->Reload();
   if (!st.ok()) return st;
-  live_ = std::make_unique<pipeline::LiveProcessor>(store_.get(), catalog_.get(),
-                                                    &metrics_, options_.live);
+  live_ = std::make_unique<pipeline::LiveProcessor>(
+      store_.get(), catalog_.get(), &metrics_, options_.live, &handoffs_);
+  runs_ = std::make_unique<reprocess::RunManager>(
+      reprocess::RunManager::Deps{store_.get(), catalog_.get(), live_.get(),
+                                  &handoffs_, &metrics_},
+      options_.runs);
   ingestor_ = std::make_unique<pipeline::Ingestor>(
       store_.get(), catalog_.get(), live_.get(), &metrics_, options_.ingest);
 
   http_ = std::make_unique<httplib::Server>();
   int threads = options_.http_threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_keep_alive_max_count(100000);
   http_->set_read_timeout(30, 0);
   size_t max_body = options_.max_body_bytes;
   http_->set_error_handler(httplib::Server::HandlerWithResponse(
       [max_body](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413 &&
-        req.get_header_value("Content-Type") ==
-            "application/x-www-form-urlencoded") {
-      // cpp-httplib caps form-encoded bodies at 8 KiB before any handler.
-      SendError(res, 413,
-                "form-encoded bodies are limited to 8 KiB: send events with "
-                "Content-Type application/x-ndjson or application/json");
-    } else if (res.status == 413) {
-      SendError(res, 413,
-                absl::StrCat("the request body is larger than the limit of ",
-                             max_body, " bytes; split it into smaller batches"),
-                absl::StrCat("{\"max_body_bytes\":", max_body, "}"));
-    } else if (res.status == 404) {
-      SendError(res, 404, "no such route (see /v1/...)");
-    } else {
-      SendError(res, res.status, ErrorCodeName(res.status));
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 413 && req.get_header_value("Content-Type") ==
+                                     "application/x-www-form-urlencoded") {
+          // cpp-httplib caps form-encoded bodies at 8 KiB before any handler.
+          SendError(
+              res, 413,
+              "form-encoded bodies are limited to 8 KiB: send events with "
+              "Content-Type application/x-ndjson or application/json");
+        } else if (res.status == 413) {
+          SendError(
+              res, 413,
+              absl::StrCat("the request body is larger than the limit of ",
+                           max_body, " bytes; split it into smaller batches"),
+              absl::StrCat("{\"max_body_bytes\":", max_body, "}"));
+        } else if (res.status == 404) {
+          SendError(res, 404, "no such route (see /v1/...)");
+        } else {
+          SendError(res, res.status, ErrorCodeName(res.status));
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   AddEventRoutes();
   AddPolicyRoutes();
   AddSourceRoutes();
   AddReadRoutes();
-  return live_->Start();
+  AddRunRoutes();
+  AddConsoleRoutes();
+  // Handoffs first: live recovery must already dual-write for open runs.
+  st = runs_->Recover();
+  if (!st.ok()) return st;
+  st = live_->Start();
+  if (!st.ok()) return st;
+  return runs_->Start();
 }
 
 absl::StatusOr<int> Server::Bind() {
@@ -175,10 +193,10 @@ void Server::Route(const char* method, const char* pattern, Role role,
         return;
       }
       if (principal->role < role) {
-        std::string message = absl::StrCat(
-            "token '", principal->name, "' has role ",
-            base::AV(RoleName(principal->role)), "; ", action, " needs ",
-            base::AV(RoleName(role)));
+        std::string message =
+            absl::StrCat("token '", principal->name, "' has role ",
+                         base::AV(RoleName(principal->role)), "; ", action,
+                         " needs ", base::AV(RoleName(role)));
         SendError(res, 403, message);
         if (access == Access::kMutate) {
           Audit(Call{principal, req, res}, action, req.path, "denied", message);

@@ -20,6 +20,7 @@
 #include "pipeline/ingestor.h"
 #include "pipeline/live_processor.h"
 #include "pipeline/metrics.h"
+#include "reprocess/run_manager.h"
 #include "store/store.h"
 
 namespace httplib {
@@ -38,6 +39,7 @@ struct ServerOptions {
   int http_threads = 8;
   pipeline::LiveOptions live;
   pipeline::IngestOptions ingest;
+  reprocess::RunManagerOptions runs;
 };
 
 class Server {
@@ -56,6 +58,7 @@ class Server {
   std::string url() const;
   const std::string& admin_token_path() const { return admin_token_path_; }
   pipeline::LiveProcessor& live() { return *live_; }
+  reprocess::RunManager& runs() { return *runs_; }
   pipeline::Metrics& metrics() { return metrics_; }
   const ServerOptions& options() const { return options_; }
 
@@ -70,15 +73,17 @@ class Server {
 
   explicit Server(ServerOptions options);
   [[nodiscard]] absl::Status Init();
-  void Route(const char* method, const char* pattern, Role role,
-             Access access, std::string action, Handler handler);
+  void Route(const char* method, const char* pattern, Role role, Access access,
+             std::string action, Handler handler);
   void Audit(const Call& call, std::string action, std::string target,
              std::string outcome, std::string details = "");
 
-  void AddEventRoutes();     // routes_events.cc
-  void AddPolicyRoutes();    // routes_policies.cc
-  void AddSourceRoutes();    // routes_policies.cc
-  void AddReadRoutes();      // routes_read.cc (records, audit, health)
+  void AddEventRoutes();    // routes_events.cc
+  void AddPolicyRoutes();   // routes_policies.cc
+  void AddSourceRoutes();   // routes_policies.cc
+  void AddReadRoutes();     // routes_read.cc (records, audit, health)
+  void AddRunRoutes();      // routes_runs.cc (runs, insights)
+  void AddConsoleRoutes();  // console.cc (the web console at /)
 
   ServerOptions options_;
   std::string host_;
@@ -88,7 +93,9 @@ class Server {
   pipeline::Metrics metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<pipeline::Catalog> catalog_;
+  pipeline::HandoffRegistry handoffs_;
   std::unique_ptr<pipeline::LiveProcessor> live_;
+  std::unique_ptr<reprocess::RunManager> runs_;
   std::unique_ptr<pipeline::Ingestor> ingestor_;
   std::unique_ptr<httplib::Server> http_;
 };

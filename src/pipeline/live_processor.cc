@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/hash.h"
 #include "base/log.h"
+#include "pipeline/record_convert.h"
 #include "policy/evaluator.h"
-#include "policy/outcome_json.h"
 
 namespace retro::pipeline {
 namespace {
@@ -18,25 +18,18 @@ int64_t SteadyNanos() {
       .count();
 }
 
-constexpr std::string_view kRecordKey = ",\"record\":";
 constexpr size_t kMaxEventsPerCommit = 4096;
-
-// The record object of a matched outcome's JSON: what GET /v1/records
-// serves, byte for byte the `record` of `retro policy preview -o json`.
-std::string RecordPayload(const policy::Outcome& o, std::string* scratch) {
-  scratch->clear();
-  policy::AppendOutcomeJson(o, 0, o.record.origin_id, scratch);
-  size_t pos = scratch->find(kRecordKey);
-  if (pos == std::string::npos) return "{}";
-  size_t begin = pos + kRecordKey.size();
-  return scratch->substr(begin, scratch->size() - 1 - begin);
-}
 
 }  // namespace
 
 LiveProcessor::LiveProcessor(store::Store* store, Catalog* catalog,
-                             Metrics* metrics, LiveOptions options)
-    : store_(store), catalog_(catalog), metrics_(metrics), options_(options) {
+                             Metrics* metrics, LiveOptions options,
+                             HandoffRegistry* handoffs)
+    : store_(store),
+      catalog_(catalog),
+      metrics_(metrics),
+      options_(options),
+      handoffs_(handoffs) {
   if (options_.workers < 1) options_.workers = 1;
 }
 
@@ -63,7 +56,8 @@ absl::Status LiveProcessor::Start() {
   if (to > min_cursor) {
     recovering_ = true;
     recovery_pending_ = to - min_cursor;
-    recovery_ = std::thread([this, min_cursor, to] { Recover(min_cursor, to); });
+    recovery_ =
+        std::thread([this, min_cursor, to] { Recover(min_cursor, to); });
   }
   return absl::OkStatus();
 }
@@ -72,9 +66,7 @@ void LiveProcessor::Stop() {
   stopping_ = true;
   if (recovery_.joinable()) recovery_.join();
   for (auto& w : workers_) {
-    {
-      std::lock_guard<std::mutex> lock(w->mu);
-    }
+    { std::lock_guard<std::mutex> lock(w->mu); }
     w->cv.notify_all();
     if (w->thread.joinable()) w->thread.join();
   }
@@ -190,17 +182,8 @@ void LiveProcessor::RunWorker(int index) {
           const policy::Outcome& o = evaluator->Evaluate(*ap.compiled);
           ++counts[p][static_cast<int>(o.kind)];
           if (o.kind != policy::OutcomeKind::kMatched) continue;
-          store::Record r;
-          r.key.policy = ap.name;
-          r.key.origin_type = e.type;
-          r.key.origin_id = e.id;
-          r.key.time = e.time;
-          r.rule = std::string(o.rule);
-          r.generation = ap.generation;
-          r.tenant = std::string(o.record.tenant);
-          r.content_hash = o.record.content_hash;
-          r.payload = RecordPayload(o, &scratch);
-          batch.Put(std::move(r));
+          batch.Put(ToStoreRecord(o, ap.name, ap.generation, e.type, e.id,
+                                  e.time, &scratch));
         }
       }
     }
@@ -257,6 +240,20 @@ void LiveProcessor::WaitIdle() {
     std::unique_lock<std::mutex> lock(idle_mu_);
     idle_cv_.wait_for(lock, std::chrono::milliseconds(5));
   }
+}
+
+// TODO(handoff): the dual write, the batch lock and the recent-lag window.
+std::unique_lock<std::shared_mutex> LiveProcessor::Quiesce() {
+  return std::unique_lock<std::shared_mutex>(batch_mu_);
+}
+
+bool LiveProcessor::WaitProcessed(uint64_t, absl::Duration) {
+  WaitIdle();
+  return true;
+}
+
+int64_t LiveProcessor::RecentLagNanos() const {
+  return static_cast<int64_t>(metrics_->lag.Quantile(0.99) * 1e9);
 }
 
 }  // namespace retro::pipeline

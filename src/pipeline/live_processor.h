@@ -20,12 +20,15 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "pipeline/catalog.h"
+#include "pipeline/handoff.h"
 #include "pipeline/metrics.h"
 #include "store/store.h"
 
@@ -48,8 +51,9 @@ struct LiveEvent {
 
 class LiveProcessor {
  public:
+  // `handoffs` may be null (no dual writes).
   LiveProcessor(store::Store* store, Catalog* catalog, Metrics* metrics,
-                LiveOptions options);
+                LiveOptions options, HandoffRegistry* handoffs = nullptr);
   ~LiveProcessor();
   LiveProcessor(const LiveProcessor&) = delete;
   LiveProcessor& operator=(const LiveProcessor&) = delete;
@@ -74,6 +78,19 @@ class LiveProcessor {
   // The live cursor name of worker i.
   std::string CursorName(int i) const;
 
+  // Holds every worker between two batches until the returned lock is
+  // released: no record or staged version is written meanwhile, and the
+  // next batch takes a fresh catalog and handoff snapshot. Runs take it
+  // around begin-staging, promote, discard and rollback.
+  [[nodiscard]] std::unique_lock<std::shared_mutex> Quiesce();
+  // Blocks until every event with seq <= `seq` has been evaluated and its
+  // records committed, or `timeout` passes (false).
+  bool WaitProcessed(uint64_t seq, absl::Duration timeout);
+  // Live lag (acknowledged -> visible) at the 99th percentile over about
+  // the last second; 0 when nothing was processed in it. The adaptive run
+  // throttle reads it.
+  int64_t RecentLagNanos() const;
+
  private:
   struct WorkItem {
     std::vector<LiveEvent> events;
@@ -97,6 +114,8 @@ class LiveProcessor {
   Catalog* catalog_;
   Metrics* metrics_;
   LiveOptions options_;
+  HandoffRegistry* handoffs_;
+  std::shared_mutex batch_mu_;  // shared: a worker's batch; unique: Quiesce
   std::vector<std::unique_ptr<Worker>> workers_;
   std::thread recovery_;
   std::atomic<bool> stopping_{false};
