@@ -2,6 +2,7 @@
 // JSON text (ToJson, declared in cel.h). See json.h and cel.h for contracts.
 #include "cel/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -272,6 +273,384 @@ absl::StatusOr<Value> ParseJson(std::string_view json, Arena& arena) {
   return parser.Parse(json, arena);
 }
 
+JsonSelection& JsonSelection::Child(std::string_view name) {
+  for (JsonSelection& c : children) {
+    if (c.key == name) return c;
+  }
+  children.push_back(JsonSelection{});
+  children.back().key = std::string(name);
+  return children.back();
+}
+
+void JsonSelection::AddPath(const std::vector<std::string>& path) {
+  JsonSelection* node = this;
+  for (const std::string& key : path) {
+    if (node->whole) return;
+    node = &node->Child(key);
+  }
+  node->whole = true;
+  node->children.clear();
+}
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+const MapData kEmptyJsonMap{};
+
+}  // namespace
+
+// JsonDocument reads simdjson's DOM tape directly (its documented format,
+// simdjson doc/tape.md): one 64-bit word per value with the type in the top
+// byte; '{' and '[' hold the index after their closing word in the low 32
+// bits and the element count (saturated at 0xFFFFFF) in bits 32-55; a
+// string holds an offset into the string buffer (a 32-bit length, then the
+// bytes); 'l', 'u' and 'd' are followed by a word with the number. Walking
+// it is several times cheaper than dom::element's accessors.
+struct JsonDocument::Impl {
+  static constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
+
+  dom::parser parser;
+  const uint64_t* tape = nullptr;
+  const uint8_t* strings = nullptr;
+  // Scratch for Validate: the keys of the objects being checked (tape
+  // index and fingerprint), sized for the largest document.
+  size_t keys = 0;
+  std::vector<uint32_t> key_words;
+  std::vector<uint64_t> prints;
+  std::vector<std::pair<uint64_t, uint32_t>> sorted;
+  // The root object's members: open addressing on the key fingerprint,
+  // slot -> tape index of the key (0: empty).
+  std::vector<uint32_t> root_index;
+  uint64_t root_mask = 0;
+  int root_shift = 60;  // slot = fingerprint >> root_shift
+
+  static char TypeOf(uint64_t word) { return static_cast<char>(word >> 56); }
+
+  std::string_view StringOf(uint64_t word) const {
+    const uint8_t* p = strings + (word & kPayload);
+    uint32_t n;
+    std::memcpy(&n, p, sizeof(n));
+    return {reinterpret_cast<const char*>(p + sizeof(n)), n};
+  }
+
+  // The index after the value at `i`.
+  size_t Skip(size_t i) const {
+    switch (TypeOf(tape[i])) {
+      case '{':
+      case '[':
+        return static_cast<uint32_t>(tape[i]);
+      case 'l':
+      case 'u':
+      case 'd':
+        return i + 2;
+      default:
+        return i + 1;
+    }
+  }
+
+  // Equal for equal keys; cheap to compare: the length and the first and
+  // last 8 bytes.
+  static uint64_t Mix(uint64_t head, uint64_t tail, uint32_t n) {
+    return ((head ^ (tail * 0x9E3779B97F4A7C15ULL)) + n) *
+           0xD6E8FEB86659FD93ULL;
+  }
+  static uint64_t Fingerprint(std::string_view key) {
+    uint64_t head = 0, tail = 0;
+    size_t n = key.size();
+    std::memcpy(&head, key.data(), n < 8 ? n : 8);
+    if (n >= 8) std::memcpy(&tail, key.data() + n - 8, 8);
+    return Mix(head, tail, static_cast<uint32_t>(n));
+  }
+  // The same for a key on the tape. (The string buffer is padded, so an
+  // 8-byte load from the start of a short key stays inside it.)
+  uint64_t Fingerprint(uint64_t word) const {
+    const uint8_t* p = strings + (word & kPayload);
+    uint32_t n;
+    std::memcpy(&n, p, sizeof(n));
+    p += sizeof(n);
+    uint64_t head, tail = 0;
+    std::memcpy(&head, p, 8);
+    if (n < 8) {
+      head &= (uint64_t{1} << (8 * n)) - 1;
+    } else {
+      std::memcpy(&tail, p + n - 8, 8);
+    }
+    return Mix(head, tail, n);
+  }
+
+  bool SameKey(uint32_t a, uint32_t b) const {
+    return StringOf(tape[a]) == StringOf(tape[b]);
+  }
+
+  // Whether two of the keys [first, end) are equal (for large objects:
+  // sorts their fingerprints).
+  bool HasDuplicate(size_t first, size_t end) {
+    size_t n = end - first;
+    const uint64_t* fp = prints.data() + first;
+    const uint32_t* words = key_words.data() + first;
+    sorted.clear();
+    for (size_t i = 0; i < n; ++i) sorted.push_back({fp[i], words[i]});
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 1; i < n; ++i) {
+      for (size_t j = i; j > 0 && sorted[j - 1].first == sorted[i].first; --j) {
+        if (SameKey(sorted[j - 1].second, sorted[i].second)) return true;
+      }
+    }
+    return false;
+  }
+
+  // Rejects what JsonParser rejects beyond simdjson's own validation: a
+  // value nested deeper than kMaxJsonDepth (the root is at depth 1) and a
+  // key repeated in an object. One pass over the tape.
+  bool Validate() {
+    size_t end = tape[0] & kPayload;  // the closing root word
+    if (key_words.size() < end) {
+      key_words.resize(end);
+      prints.resize(end);
+    }
+    size_t root_keys = Count(1);
+    size_t slots = 16;
+    root_shift = 60;
+    while (slots < 2 * root_keys) {
+      slots *= 2;
+      --root_shift;
+    }
+    root_index.assign(slots, 0);
+    root_mask = slots - 1;
+    keys = 0;
+    return ValidateObject(1, 1);
+  }
+
+  // The value at `i`, at nesting depth `depth` (the root is at 1): checks
+  // its depth and, for a container, its contents; sets *next to the index
+  // after it.
+  bool ValidateValue(size_t i, int depth, size_t* next) {
+    if (depth > kMaxJsonDepth) return false;
+    switch (TypeOf(tape[i])) {
+      case '{':
+        if (!ValidateObject(i, depth)) return false;
+        *next = static_cast<uint32_t>(tape[i]);
+        return true;
+      case '[': {
+        size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the ']'
+        for (size_t j = i + 1; j < end;) {
+          if (!ValidateValue(j, depth + 1, &j)) return false;
+        }
+        *next = end + 1;
+        return true;
+      }
+      case 'l':
+      case 'u':
+      case 'd':
+        *next = i + 2;
+        return true;
+      default:
+        *next = i + 1;
+        return true;
+    }
+  }
+
+  // The object at `i`: its members' values, and no key twice. Keys of the
+  // objects being checked are stacked in key_words/prints from `keys`.
+  bool ValidateObject(size_t i, int depth) {
+    size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the '}'
+    size_t first = keys;
+    // The first 32 keys go through a 64-bit filter on their fingerprints
+    // (pairs are compared only on a hit); larger objects are sorted.
+    uint64_t seen = 0;
+    for (size_t j = i + 1; j < end;) {
+      uint64_t word = tape[j];
+      if (TypeOf(word) != '"') return false;
+      uint64_t fp = Fingerprint(word);
+      if (keys - first < 32) {
+        uint64_t bit = uint64_t{1} << (fp >> 58);
+        if (seen & bit) {
+          for (size_t k = first; k < keys; ++k) {
+            if (prints[k] == fp && SameKey(key_words[k], j)) return false;
+          }
+        }
+        seen |= bit;
+      }
+      key_words[keys] = static_cast<uint32_t>(j);
+      prints[keys] = fp;
+      ++keys;
+      if (depth == 1) {  // a member of the root
+        size_t slot = fp >> root_shift;
+        while (root_index[slot] != 0) slot = (slot + 1) & root_mask;
+        root_index[slot] = static_cast<uint32_t>(j);
+      }
+      if (!ValidateValue(j + 1, depth + 1, &j)) return false;
+    }
+    bool duplicate = keys - first > 32 && HasDuplicate(first, keys);
+    keys = first;
+    return !duplicate;
+  }
+
+  size_t Count(size_t i) const {
+    size_t n = (tape[i] >> 32) & 0xFFFFFF;
+    if (n < 0xFFFFFF) return n;
+    n = 0;  // saturated: count
+    bool object = TypeOf(tape[i]) == '{';
+    size_t end = static_cast<uint32_t>(tape[i]) - 1;
+    for (size_t j = i + 1; j < end; ++n) {
+      if (object) ++j;  // the key
+      j = Skip(j);
+    }
+    return n;
+  }
+
+  // The whole value at `i`, as JsonParser converts it.
+  Value Convert(size_t i, Arena& arena) const {
+    uint64_t word = tape[i];
+    switch (TypeOf(word)) {
+      case '[': {
+        size_t n = Count(i);
+        Value* items = arena.AllocArray<Value>(n);
+        size_t j = i + 1;
+        for (size_t k = 0; k < n; ++k) {
+          items[k] = Convert(j, arena);
+          j = Skip(j);
+        }
+        return Value::List(items, static_cast<uint32_t>(n));
+      }
+      case '{': {
+        size_t n = Count(i);
+        Value* keys = arena.AllocArray<Value>(n);
+        Value* values = arena.AllocArray<Value>(n);
+        size_t j = i + 1;
+        for (size_t k = 0; k < n; ++k) {
+          keys[k] = Value::String(StringOf(tape[j]));
+          values[k] = Convert(j + 1, arena);
+          j = Skip(j + 1);
+        }
+        const Value* duplicate = nullptr;
+        const MapData* map =
+            BuildMap(arena, keys, values, static_cast<uint32_t>(n), &duplicate);
+        return map != nullptr ? Value::Map(map) : Value::Null();
+      }
+      case '"':
+        return Value::String(StringOf(word));
+      case 'l': {
+        int64_t v;
+        std::memcpy(&v, &tape[i + 1], sizeof(v));
+        return Value::Int(v);
+      }
+      case 'u':
+        // Beyond int64: JsonParser reads such integers as doubles.
+        return Value::Double(static_cast<double>(tape[i + 1]));
+      case 'd': {
+        double d;
+        std::memcpy(&d, &tape[i + 1], sizeof(d));
+        return Value::Double(d);
+      }
+      case 't':
+        return Value::Bool(true);
+      case 'f':
+        return Value::Bool(false);
+      default:
+        return Value::Null();
+    }
+  }
+
+  // The value of `key` in the object at `i`; 0 when missing or not an
+  // object.
+  size_t Member(size_t i, std::string_view key) const {
+    if (i == 1) {  // the root: its index
+      size_t slot = Fingerprint(key) >> root_shift;
+      for (uint32_t at; (at = root_index[slot]) != 0;
+           slot = (slot + 1) & root_mask) {
+        std::string_view k = StringOf(tape[at]);
+        if (k.size() == key.size() &&
+            BytesEqual(k.data(), key.data(), key.size())) {
+          return at + 1;
+        }
+      }
+      return 0;
+    }
+    if (TypeOf(tape[i]) != '{') return 0;
+    size_t end = static_cast<uint32_t>(tape[i]) - 1;
+    for (size_t j = i + 1; j < end; j = Skip(j + 1)) {
+      std::string_view k = StringOf(tape[j]);
+      if (k.size() == key.size() &&
+          BytesEqual(k.data(), key.data(), key.size())) {
+        return j + 1;
+      }
+    }
+    return 0;
+  }
+
+  size_t Find(std::initializer_list<std::string_view> path) const {
+    size_t i = 1;
+    for (std::string_view key : path) {
+      i = Member(i, key);
+      if (i == 0) return 0;
+    }
+    return i;
+  }
+
+  Value Select(size_t i, const JsonSelection& selection, Arena& arena) const {
+    if (selection.whole || TypeOf(tape[i]) != '{') return Convert(i, arena);
+    size_t n = selection.children.size();
+    Value* keys = arena.AllocArray<Value>(n);
+    Value* values = arena.AllocArray<Value>(n);
+    uint32_t m = 0;
+    for (const JsonSelection& child : selection.children) {
+      size_t at = Member(i, child.key);
+      if (at != 0) {
+        keys[m] = Value::String(child.key);
+        values[m] = Select(at, child, arena);
+        ++m;
+      } else if (child.empty_map_if_missing) {
+        keys[m] = Value::String(child.key);
+        values[m] = Value::Map(&kEmptyJsonMap);
+        ++m;
+      }
+    }
+    const Value* duplicate = nullptr;
+    const MapData* map = BuildMap(arena, keys, values, m, &duplicate);
+    return map != nullptr ? Value::Map(map) : Value::Null();
+  }
+};
+
+JsonDocument::JsonDocument() : impl_(std::make_unique<Impl>()) {}
+JsonDocument::~JsonDocument() = default;
+
+bool JsonDocument::ParseObject(std::string_view json) {
+  impl_->tape = nullptr;
+  dom::element root;
+  if (impl_->parser.parse(json.data(), json.size()).get(root) !=
+      simdjson::SUCCESS) {
+    return false;
+  }
+  if (root.type() != dom::element_type::OBJECT) return false;
+  impl_->tape = impl_->parser.doc.tape.get();
+  impl_->strings = impl_->parser.doc.string_buf.get();
+  if (Impl::TypeOf(impl_->tape[1]) != '{' || !impl_->Validate()) {
+    impl_->tape = nullptr;
+    return false;
+  }
+  return true;
+}
+
+Value JsonDocument::Build(const JsonSelection& selection, Arena& arena) const {
+  return impl_->Select(1, selection, arena);
+}
+
+std::string_view JsonDocument::StringAt(
+    std::initializer_list<std::string_view> path) const {
+  size_t i = impl_->Find(path);
+  if (i == 0 || Impl::TypeOf(impl_->tape[i]) != '"') return {};
+  return impl_->StringOf(impl_->tape[i]);
+}
+
+std::optional<Value> JsonDocument::ValueAt(
+    std::initializer_list<std::string_view> path, Arena& arena) const {
+  size_t i = impl_->Find(path);
+  if (i == 0) return std::nullopt;
+  return impl_->Convert(i, arena);
+}
+
 namespace {
 
 void AppendDouble(double d, std::string* out) {
@@ -425,11 +804,36 @@ bool ToJson(const Value& value, std::string* out) {
   return false;
 }
 
+namespace {
+
+// Whether any of the 8 bytes of `x` is a control character, '"' or '\\'
+// (exact: bytes >= 0x80 never count).
+inline bool NeedsEscape8(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  uint64_t quote = x ^ (kOnes * '"');
+  uint64_t backslash = x ^ (kOnes * '\\');
+  uint64_t control = (x - kOnes * 0x20) & ~x;
+  uint64_t zero_quote = (quote - kOnes) & ~quote;
+  uint64_t zero_backslash = (backslash - kOnes) & ~backslash;
+  return ((control | zero_quote | zero_backslash) & kHigh) != 0;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;
   for (size_t i = 0; i < s.size(); ++i) {
+    // Eight plain bytes at a time.
+    while (i + 8 <= s.size()) {
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      if (NeedsEscape8(x)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);

@@ -16,6 +16,7 @@
 #include "base/hash.h"
 #include "cel/arena.h"
 #include "cel/cel.h"
+#include "cel/json.h"
 #include "cel/value.h"
 #include "policy/document.h"
 
@@ -39,6 +40,17 @@ struct SlotMap {
   std::array<int, kNumVars> slot;
   SlotMap() { slot.fill(-1); }
   int operator[](Var v) const { return slot[static_cast<int>(v)]; }
+};
+
+// The parts of the payload that the expressions of one rule list (or
+// source) read through `audit`, `event` and `data`, collected at compile
+// time from their field selections (`audit.objectRef.name` reads
+// objectRef.name only; `audit.user.extra[k]` the whole of user.extra; a
+// bare `audit`, the whole payload). The evaluator converts only these parts
+// of an event into CEL values. Indexed by Var; only the payload variables
+// are used.
+struct PayloadSelections {
+  std::array<cel::JsonSelection, kNumVars> by_var;
 };
 
 struct CompiledExpr {
@@ -73,6 +85,7 @@ struct RuleList {
   std::unique_ptr<cel::Env> env;
   SlotMap slots;
   std::vector<CompiledRule> rules;
+  PayloadSelections payload;  // what select and the rules read
 };
 
 class CompiledPolicy {
@@ -136,6 +149,8 @@ class CompiledSource {
     return tenant_.program ? &tenant_ : nullptr;
   }
   const SlotMap& slots() const { return slots_; }
+  // What id, time and tenant read of the payload.
+  const PayloadSelections& payload() const { return payload_; }
   // True for the presets used when no Source document describes a type.
   bool builtin() const { return builtin_; }
 
@@ -153,6 +168,7 @@ class CompiledSource {
   SourceFormat format_ = SourceFormat::kJson;
   CompiledExpr id_, time_, tenant_;
   SlotMap slots_;
+  PayloadSelections payload_;
   bool builtin_ = false;
 };
 

@@ -83,6 +83,73 @@ cel::Type TypeOfValue(const cel::Value& v) {
   }
 }
 
+// The payload variable an identifier names, if any.
+bool PayloadVar(std::string_view name, Var* var) {
+  if (name == "audit") {
+    *var = Var::kAudit;
+  } else if (name == "event") {
+    *var = Var::kEvent;
+  } else if (name == "data") {
+    *var = Var::kData;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// True when `e` is a chain of field selections on a payload variable
+// (`audit.objectRef.name`, has(...) included); sets the variable and the
+// keys.
+bool SelectChain(const cel::Expr& e, Var* var, std::vector<std::string>* path) {
+  if (e.kind == cel::ExprKind::kIdent) {
+    path->clear();
+    return PayloadVar(e.name, var);
+  }
+  if (e.kind != cel::ExprKind::kSelect || e.operand == nullptr) return false;
+  if (!SelectChain(*e.operand, var, path)) return false;
+  path->push_back(e.name);
+  return true;
+}
+
+// Adds the payload paths `e` reads to `out`: the end of every selection
+// chain is read whole. Conservative: an identifier shadowed by a
+// comprehension variable only adds more than needed.
+void CollectPayloadPaths(const cel::Expr& e, PayloadSelections* out) {
+  Var var;
+  std::vector<std::string> path;
+  if (SelectChain(e, &var, &path)) {
+    out->by_var[static_cast<int>(var)].AddPath(path);
+    return;
+  }
+  auto walk = [&](const cel::ExprPtr& child) {
+    if (child != nullptr) CollectPayloadPaths(*child, out);
+  };
+  walk(e.operand);
+  for (const cel::ExprPtr& arg : e.args) walk(arg);
+  for (const cel::Expr::Entry& entry : e.entries) {
+    walk(entry.key);
+    walk(entry.value);
+  }
+  walk(e.iter_range);
+  walk(e.accu_init);
+  walk(e.loop_condition);
+  walk(e.loop_step);
+  walk(e.result);
+}
+
+// `audit` reads objectRef, user, responseStatus, requestObject and
+// responseObject as {} when missing (internal::NormalizeAudit).
+void DefaultAuditMaps(PayloadSelections* payload) {
+  static constexpr std::string_view kDefaulted[] = {
+      "objectRef", "user", "responseStatus", "requestObject", "responseObject"};
+  for (cel::JsonSelection& child :
+       payload->by_var[static_cast<int>(Var::kAudit)].children) {
+    for (std::string_view key : kDefaulted) {
+      if (child.key == key) child.empty_map_if_missing = true;
+    }
+  }
+}
+
 }  // namespace
 
 class PolicyCompiler {
@@ -117,6 +184,8 @@ class PolicyCompiler {
 
   const SourceText& source_;
   std::vector<Problem>* problems_;
+  // Where CompileExpr records the payload paths it reads.
+  PayloadSelections* payload_ = nullptr;
   int errors_ = 0;
   bool incomplete_ = false;  // a part the loader already reported is missing
 };
@@ -170,6 +239,9 @@ bool PolicyCompiler::CompileExpr(const cel::Env& env, const Scalar& scalar,
             absl::StrCat(prefix, "the expression does not parse: ", d.message));
     }
     return false;
+  }
+  if (payload_ != nullptr && parsed.parsed.expr != nullptr) {
+    CollectPayloadPaths(*parsed.parsed.expr, payload_);
   }
   cel::Env::CompileOutput compiled = env.CompileDetailed(text);
   if (compiled.program == nullptr) {
@@ -250,6 +322,7 @@ bool PolicyCompiler::CompileTemplate(const cel::Env& env, const Scalar& scalar,
 void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs,
                                   RuleList* list) {
   const cel::Env& env = *list->env;
+  payload_ = &list->payload;
   for (size_t i = 0; i < docs.size(); ++i) {
     const RuleDoc& doc = docs[i];
     CompiledRule rule;
@@ -287,6 +360,8 @@ void PolicyCompiler::CompileRules(const std::vector<RuleDoc>& docs,
               });
     list->rules.push_back(std::move(rule));
   }
+  DefaultAuditMaps(&list->payload);
+  payload_ = nullptr;
 }
 
 std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(
@@ -342,8 +417,10 @@ std::shared_ptr<const CompiledPolicy> PolicyCompiler::Compile(
         &list.slots, doc.pos);
     if (list.env == nullptr) return nullptr;
     if (doc.select.present() && !doc.select.value.empty()) {
+      payload_ = &list.payload;
       CompileExpr(*list.env, doc.select, doc.select.value, 0, Want::kBool,
                   "select", &policy->select_);
+      payload_ = nullptr;
     }
     CompileRules(doc.rules, &list);
   }
@@ -364,6 +441,7 @@ std::shared_ptr<const CompiledSource> PolicyCompiler::Compile(
     vars.push_back({Var::kEvent, cel::Type::Dyn()});
   source->env_ = MakeEnv(vars, &source->slots_, doc.pos);
   if (source->env_ == nullptr) return nullptr;
+  payload_ = &source->payload_;
   if (doc.id.present()) {
     CompileExpr(*source->env_, doc.id, doc.id.value, 0, Want::kAny, "id",
                 &source->id_);
@@ -376,6 +454,8 @@ std::shared_ptr<const CompiledSource> PolicyCompiler::Compile(
     CompileExpr(*source->env_, doc.tenant, doc.tenant.value, 0, Want::kString,
                 "tenant", &source->tenant_);
   }
+  DefaultAuditMaps(&source->payload_);
+  payload_ = nullptr;
   if (errors_ > 0) return nullptr;
   return source;
 }

@@ -109,19 +109,63 @@ Evaluator::Evaluator(const SourceSet* sources, EvaluatorOptions options)
 
 Evaluator::~Evaluator() = default;
 
-void Evaluator::Bind(const SlotMap& slots, const cel::Value* params) {
+void Evaluator::Bind(const SlotMap& slots, const PayloadSelections& payload,
+                     const cel::Value* params) {
   activation_->Clear();
   for (int v = 0; v < kNumVars; ++v) {
     int slot = slots.slot[v];
     if (slot < 0) continue;
-    if (v == static_cast<int>(Var::kParams)) {
+    Var var = static_cast<Var>(v);
+    if (var == Var::kParams) {
       if (params != nullptr) activation_->SetSlot(slot, *params);
-    } else if (v == static_cast<int>(Var::kMeta)) {
+    } else if (var == Var::kMeta) {
       activation_->SetSlot(slot, Meta());
-    } else if (has_var_[v]) {
+    } else if (!has_var_[v]) {
+      continue;
+    } else if (var == Var::kAudit || var == Var::kEvent || var == Var::kData) {
+      activation_->SetSlot(slot, Payload(var, payload.by_var[v]));
+    } else {
       activation_->SetSlot(slot, vars_[v]);
     }
   }
+}
+
+cel::Value Evaluator::WholePayload(Var var) {
+  if (!has_whole_) {
+    cel::JsonSelection whole;
+    whole.whole = true;
+    cel::Value data = document_.Build(whole, arena_);
+    vars_[static_cast<int>(Var::kData)] = data;
+    if (format_ == SourceFormat::kKubernetesAudit) {
+      vars_[static_cast<int>(Var::kAudit)] =
+          internal::NormalizeAudit(data, arena_);
+    }
+    vars_[static_cast<int>(Var::kEvent)] = data;
+    has_whole_ = true;
+  }
+  return vars_[static_cast<int>(var)];
+}
+
+cel::Value Evaluator::Payload(Var var, const cel::JsonSelection& selection) {
+  if (!lazy_) return vars_[static_cast<int>(var)];
+  if (selection.whole) return WholePayload(var);
+  // Built per Bind (once per Load for the source, once per Evaluate for a
+  // policy): nothing is shared between policies, so each gets what it reads.
+  return document_.Build(selection, arena_);
+}
+
+std::string_view Evaluator::PayloadString(
+    std::initializer_list<std::string_view> path) {
+  if (lazy_) return document_.StringAt(path);
+  return StringAt(vars_[static_cast<int>(Var::kData)], path);
+}
+
+const cel::Value* Evaluator::PayloadAt(
+    std::initializer_list<std::string_view> path) {
+  if (!lazy_) return Lookup(vars_[static_cast<int>(Var::kData)], path);
+  std::optional<cel::Value> v = document_.ValueAt(path, arena_);
+  if (!v.has_value()) return nullptr;
+  return arena_.New<cel::Value>(*v);
 }
 
 cel::Value Evaluator::Run(const CompiledExpr& expr, LinkSink* links) {
@@ -162,17 +206,27 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   envelope_.has_time = false;
   envelope_.time_nanos = 0;
   envelope_.source = {};
-  auto parsed = parser_.Parse(json, arena_);
-  if (!parsed.ok()) {
-    load_status_ = absl::InvalidArgumentError(absl::StrCat(
-        "the event is not valid JSON: ", parsed.status().message()));
-    return load_status_;
-  }
-  cel::Value payload = *parsed;
-  if (payload.kind() != cel::Kind::kMap) {
-    load_status_ = absl::InvalidArgumentError(absl::StrCat(
-        "the event must be a JSON object, not ", base::AV(payload.TypeName())));
-    return load_status_;
+  has_whole_ = false;
+  // The fast path: validate the whole event, convert what policies read
+  // when they read it. Anything else (not an object, invalid, a number
+  // beyond 64 bits) is converted whole by JsonParser, which also gives the
+  // exact error.
+  lazy_ = !options_.convert_whole_payload && document_.ParseObject(json);
+  if (!lazy_) {
+    auto parsed = parser_.Parse(json, arena_);
+    if (!parsed.ok()) {
+      load_status_ = absl::InvalidArgumentError(absl::StrCat(
+          "the event is not valid JSON: ", parsed.status().message()));
+      return load_status_;
+    }
+    cel::Value payload = *parsed;
+    if (payload.kind() != cel::Kind::kMap) {
+      load_status_ = absl::InvalidArgumentError(
+          absl::StrCat("the event must be a JSON object, not ",
+                       base::AV(payload.TypeName())));
+      return load_status_;
+    }
+    vars_[static_cast<int>(Var::kData)] = payload;
   }
   const CompiledSource& source = sources_->For(type);
   format_ = source.format();
@@ -180,20 +234,24 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
     vars_[static_cast<int>(v)] = value;
     has_var_[static_cast<int>(v)] = true;
   };
-  set(Var::kData, payload);
+  has_var_[static_cast<int>(Var::kData)] = true;
   if (format_ == SourceFormat::kKubernetesAudit) {
-    cel::Value audit = internal::NormalizeAudit(payload, arena_);
-    std::string_view actor = StringAt(payload, {"user", "username"});
-    set(Var::kAudit, audit);
+    if (!lazy_) {
+      set(Var::kAudit, internal::NormalizeAudit(
+                           vars_[static_cast<int>(Var::kData)], arena_));
+    }
+    has_var_[static_cast<int>(Var::kAudit)] = true;
+    std::string_view actor = PayloadString({"user", "username"});
     set(Var::kActor, cel::Value::String(actor));
     set(Var::kActorRef,
         internal::ActorRef(internal::AuditActorType(actor), actor, arena_));
     set(Var::kKind,
-        cel::Value::String(StringAt(payload, {"objectRef", "resource"})));
+        cel::Value::String(PayloadString({"objectRef", "resource"})));
   } else if (format_ == SourceFormat::kKubernetesEvent) {
-    std::string_view actor = StringAt(payload, {"reportingController"});
-    if (actor.empty()) actor = StringAt(payload, {"source", "component"});
-    set(Var::kEvent, payload);
+    std::string_view actor = PayloadString({"reportingController"});
+    if (actor.empty()) actor = PayloadString({"source", "component"});
+    if (!lazy_) set(Var::kEvent, vars_[static_cast<int>(Var::kData)]);
+    has_var_[static_cast<int>(Var::kEvent)] = true;
     set(Var::kActor, cel::Value::String(actor));
     set(Var::kActorRef, internal::ActorRef("controller", actor, arena_));
   }
@@ -203,9 +261,8 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
 
 absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
                                      std::string_view json) {
-  const cel::Value& payload = vars_[static_cast<int>(Var::kData)];
   envelope_.source = source.builtin() ? std::string_view() : source.name();
-  Bind(source.slots(), nullptr);
+  Bind(source.slots(), source.payload(), nullptr);
   auto fail = [&](std::string_view what, std::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(
         "source '", base::AV(source.builtin() ? type_ : source.name()), "', ",
@@ -227,17 +284,17 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
   } else {
     switch (format_) {
       case SourceFormat::kKubernetesAudit:
-        envelope_.id.assign(StringAt(payload, {"auditID"}));
+        envelope_.id.assign(PayloadString({"auditID"}));
         if (envelope_.id.empty())
           return fail("id", "the audit event has no auditID");
         break;
       case SourceFormat::kKubernetesEvent:
-        envelope_.id.assign(StringAt(payload, {"metadata", "uid"}));
+        envelope_.id.assign(PayloadString({"metadata", "uid"}));
         if (envelope_.id.empty())
           return fail("id", "the event has no metadata.uid");
         break;
       case SourceFormat::kJson: {
-        const cel::Value* v = Lookup(payload, {"id"});
+        const cel::Value* v = PayloadAt({"id"});
         if (v != nullptr && v->is_string()) {
           envelope_.id.assign(v->string_value());
         } else if (v != nullptr && v->kind() == cel::Kind::kInt) {
@@ -269,11 +326,11 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
                        "; a time must be an RFC 3339 string or a timestamp"));
     }
   } else if (format_ == SourceFormat::kKubernetesAudit) {
-    time_text = StringAt(payload, {"requestReceivedTimestamp"});
+    time_text = PayloadString({"requestReceivedTimestamp"});
   } else if (format_ == SourceFormat::kKubernetesEvent) {
-    time_text = StringAt(payload, {"eventTime"});
+    time_text = PayloadString({"eventTime"});
     if (time_text.empty())
-      time_text = StringAt(payload, {"metadata", "creationTimestamp"});
+      time_text = PayloadString({"metadata", "creationTimestamp"});
   }
   if (!time_text.empty()) {
     if (!internal::ParseTimestamp(time_text, &envelope_.time)) {
@@ -315,7 +372,6 @@ void Evaluator::Fail(const CompiledRule* rule, std::string_view expression,
 }
 
 bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
-  const cel::Value& payload = vars_[static_cast<int>(Var::kData)];
   if (policy.kind() == PolicyKind::kNative) {
     bool input = false;
     for (const std::string& t : policy.inputs()) input = input || t == type_;
@@ -325,9 +381,8 @@ bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
   }
   if (format_ == SourceFormat::kKubernetesAudit) {
     if (policy.audit_rules().rules.empty()) return false;
-    if (StringAt(payload, {"objectRef", "apiGroup"}) != policy.api_group() ||
-        StringAt(payload, {"objectRef", "resource"}) !=
-            policy.resource_plural()) {
+    if (PayloadString({"objectRef", "apiGroup"}) != policy.api_group() ||
+        PayloadString({"objectRef", "resource"}) != policy.resource_plural()) {
       return false;
     }
     *list = &policy.audit_rules();
@@ -335,9 +390,9 @@ bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
   }
   if (format_ == SourceFormat::kKubernetesEvent) {
     if (policy.event_rules().rules.empty()) return false;
-    const cel::Value* regarding = Lookup(payload, {"regarding"});
+    const cel::Value* regarding = PayloadAt({"regarding"});
     if (regarding == nullptr || regarding->kind() != cel::Kind::kMap) {
-      regarding = Lookup(payload, {"involvedObject"});
+      regarding = PayloadAt({"involvedObject"});
     }
     if (regarding == nullptr) return false;
     if (StringAt(*regarding, {"kind"}) != policy.resource_kind() ||
@@ -367,7 +422,7 @@ const Outcome& Evaluator::Evaluate(const CompiledPolicy& policy) {
   }
   const RuleList* list = nullptr;
   if (!Selects(policy, &list)) return outcome_;
-  Bind(list->slots, &policy.params());
+  Bind(list->slots, list->payload, &policy.params());
   if (const CompiledExpr* select = policy.select()) {
     cel::Value v = Run(*select, nullptr);
     if (v.is_error()) {

@@ -21,6 +21,7 @@
 #define RETRO_POLICY_EVALUATOR_H_
 
 #include <array>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -107,6 +108,10 @@ struct Outcome {
 
 struct EvaluatorOptions {
   cel::EvalOptions eval;
+  // Convert every event whole into CEL values before evaluating, instead of
+  // only the parts each policy reads (the default). Same outcomes, slower:
+  // for tests that compare the two.
+  bool convert_whole_payload = false;
 };
 
 class Evaluator {
@@ -135,7 +140,17 @@ class Evaluator {
  private:
   absl::Status ReadEnvelope(const CompiledSource& source,
                             std::string_view json);
-  void Bind(const SlotMap& slots, const cel::Value* params);
+  void Bind(const SlotMap& slots, const PayloadSelections& payload,
+            const cel::Value* params);
+  // A payload variable (audit, event, data) with the parts `selection`
+  // reads, built from the parsed document (the whole payload once per
+  // event).
+  cel::Value Payload(Var var, const cel::JsonSelection& selection);
+  // The whole payload (normalised for audit) of the loaded event.
+  cel::Value WholePayload(Var var);
+  // Reads of the payload for the envelope and the selection.
+  std::string_view PayloadString(std::initializer_list<std::string_view> path);
+  const cel::Value* PayloadAt(std::initializer_list<std::string_view> path);
   cel::Value Run(const CompiledExpr& expr, LinkSink* links);
   bool Selects(const CompiledPolicy& policy, const RuleList** list);
   void RunRules(const CompiledPolicy& policy, const RuleList& list);
@@ -149,6 +164,12 @@ class Evaluator {
   EvaluatorOptions options_;
   cel::Arena arena_;
   cel::JsonParser parser_;
+  // The loaded event, parsed and validated but converted only in the parts
+  // a policy reads (when lazy_; otherwise vars_ hold the whole payload, as
+  // JsonParser converts it, for inputs the fast path leaves to it).
+  cel::JsonDocument document_;
+  bool lazy_ = false;
+  bool has_whole_ = false;  // vars_ hold the whole payload (lazy_)
   std::unique_ptr<cel::Activation> activation_;
 
   // The loaded event.

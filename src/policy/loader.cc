@@ -1,6 +1,7 @@
 #include "policy/loader.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
@@ -8,6 +9,8 @@
 #include "policy/kinds.h"
 #include "policy/loader_internal.h"
 #include "policy/yaml_util.h"
+#include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/mark.h"
 
 namespace retro::policy {
 namespace internal {
@@ -437,6 +440,146 @@ std::string YamlErrorMessage(const YAML::Exception& e, std::string_view line) {
   return message;
 }
 
+// yaml-cpp 0.7 is handed a chunk only after this scan, which parses it
+// with yaml-cpp's event parser (no nodes built) under two bounds:
+//  - progress: a token the parser cannot place at the top of a document (a
+//    ',' outside any [...] or {...}, as in `, x` or `- a\n,`) is never
+//    consumed, so each HandleNextDocument call returns one more empty
+//    document at the same place and YAML::LoadAll never returns (memory
+//    grows until the process dies). A document that starts where the
+//    previous one started is reported as a syntax error there.
+//  - alias expansion: `*name` repeats its anchor's whole node; nested
+//    aliases grow exponentially ("billion laughs") when the tree is walked.
+//    The scan adds each alias's expanded size and stops at a limit.
+// Nesting depth is bounded by yaml-cpp itself (DeepRecursion) and by
+// YamlToJson.
+class BoundedScan : public YAML::EventHandler {
+ public:
+  struct TooManyAliasNodes {};
+
+  explicit BoundedScan(size_t max_alias_nodes)
+      : max_alias_nodes_(max_alias_nodes) {}
+
+  size_t alias_nodes() const { return alias_nodes_; }
+  const YAML::Mark& document_start() const { return document_start_; }
+  const YAML::Mark& last_alias() const { return last_alias_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    document_start_ = mark;
+    sizes_.clear();  // anchors are numbered per document
+    open_.clear();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override {
+    Leaf(anchor);
+  }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    Leaf(anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    size_t size = anchor < sizes_.size() ? sizes_[anchor] : 1;
+    nodes_ += size;
+    alias_nodes_ += size;
+    last_alias_ = mark;
+    if (alias_nodes_ > max_alias_nodes_) throw TooManyAliasNodes{};
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&,
+                       YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  void SetSize(YAML::anchor_t anchor, size_t size) {
+    if (anchor == YAML::NullAnchor) return;
+    if (sizes_.size() <= anchor) sizes_.resize(anchor + 1, 1);
+    sizes_[anchor] = size;
+  }
+  void Leaf(YAML::anchor_t anchor) {
+    ++nodes_;
+    SetSize(anchor, 1);
+  }
+  void Open(YAML::anchor_t anchor) {
+    open_.push_back({anchor, nodes_});
+    ++nodes_;
+  }
+  void Close() {
+    if (open_.empty()) return;
+    SetSize(open_.back().first, nodes_ - open_.back().second);
+    open_.pop_back();
+  }
+
+  size_t max_alias_nodes_;
+  size_t nodes_ = 0;  // expanded: an alias counts its anchor's size
+  size_t alias_nodes_ = 0;
+  YAML::Mark document_start_ = YAML::Mark::null_mark();
+  YAML::Mark last_alias_ = YAML::Mark::null_mark();
+  std::vector<size_t> sizes_;  // by anchor id: expanded node count
+  std::vector<std::pair<YAML::anchor_t, size_t>> open_;
+};
+
+// Scans `chunk` (which starts at byte `begin` of the file) with BoundedScan;
+// false, with a problem, when yaml-cpp must not load it. Syntax errors are
+// left to YAML::LoadAll, which reports them with the same positions.
+bool ScanChunk(const SourceText& source, int begin, const std::string& chunk,
+               const LoadOptions& options, size_t* alias_nodes,
+               std::vector<Problem>* problems) {
+  auto problem_at = [&](const YAML::Mark& mark, std::string message) {
+    int pos = mark.is_null() ? begin : begin + mark.pos;
+    Problem p = source.ProblemAt(pos, "", std::move(message));
+    if (!mark.is_null()) {
+      p.line = source.LineOf(begin) + mark.line;
+      p.column = mark.column + 1;
+      p.snippet = std::string(source.Line(p.line));
+    }
+    problems->push_back(std::move(p));
+  };
+  std::istringstream in(chunk);
+  BoundedScan scan(options.max_alias_nodes - *alias_nodes);
+  try {
+    YAML::Parser parser(in);
+    int previous = -1;
+    while (parser.HandleNextDocument(scan)) {
+      const YAML::Mark& start = scan.document_start();
+      if (start.pos == previous) {
+        char c = start.pos >= 0 && static_cast<size_t>(start.pos) < chunk.size()
+                     ? chunk[start.pos]
+                     : ' ';
+        problem_at(
+            start,
+            c == ','
+                ? std::string(
+                      "YAML syntax error: a ',' outside any [...] or {...}; "
+                      "quote the text it belongs to, or remove it")
+                : absl::StrCat("YAML syntax error: unexpected '",
+                               base::AV(std::string_view(&c, 1)),
+                               "' here; quote the text it belongs to, or "
+                               "remove it"));
+        return false;
+      }
+      previous = start.pos;
+    }
+  } catch (const BoundedScan::TooManyAliasNodes&) {
+    problem_at(scan.last_alias(),
+               absl::StrCat("aliases (*name) repeat more than ",
+                            options.max_alias_nodes,
+                            " YAML nodes in this file; write the repeated "
+                            "parts out, or use fewer and smaller aliases"));
+    return false;
+  } catch (const YAML::Exception&) {
+    // A syntax error: YAML::LoadAll reports it.
+  }
+  *alias_nodes += scan.alias_nodes();
+  return true;
+}
+
 }  // namespace
 
 FileDocs LoadDocuments(std::string file, std::string text,
@@ -466,9 +609,12 @@ FileDocs LoadDocuments(std::string file, std::string text,
   }
   starts.push_back(static_cast<int>(t.size()));
   int documents = 0;
+  size_t alias_nodes = 0;
   for (size_t i = 0; i + 1 < starts.size(); ++i) {
     int begin = starts[i];
     std::string chunk = t.substr(begin, starts[i + 1] - begin);
+    if (!ScanChunk(*source, begin, chunk, options, &alias_nodes, problems))
+      continue;
     std::vector<YAML::Node> docs;
     try {
       docs = YAML::LoadAll(chunk);

@@ -19,6 +19,9 @@ namespace retro::policy {
 struct LoadOptions {
   size_t max_file_bytes = 4 * 1024 * 1024;
   int max_documents = 1000;
+  // YAML nodes that aliases (*name) may repeat, in all (each alias counts its
+  // anchor's whole subtree): bounds "billion laughs" expansion.
+  size_t max_alias_nodes = 100'000;
 };
 
 // Reads every document of `text` (named `file` in problems). Documents with

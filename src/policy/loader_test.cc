@@ -3,6 +3,7 @@
 // the right place.
 #include "policy/loader.h"
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -355,7 +356,8 @@ TEST(LoaderTest, HostileInputGivesErrorsNotCrashes) {
 // evaluating it dereferenced null.
 TEST(LoaderRobustnessTest, PolicyWithUnreadableRuleIsNotKept) {
   PolicySet set;
-  EXPECT_FALSE(set.AddText("p.yaml", R"(apiVersion: activity.miloapis.com/v1alpha1
+  EXPECT_FALSE(
+      set.AddText("p.yaml", R"(apiVersion: activity.miloapis.com/v1alpha1
 kind: ActivityPolicy
 metadata: {name: deployments}
 spec:
@@ -378,6 +380,76 @@ spec:
   EXPECT_TRUE(set.has_errors());
   EXPECT_EQ(set.Find("deployments"), nullptr);
   EXPECT_EQ(set.Find("no-match"), nullptr);
+}
+
+// Found by fuzz/policy_fuzzer (fuzz/findings/policy-loader-hang.yaml): a ','
+// at the top of a document is never consumed by yaml-cpp 0.7, so
+// YAML::LoadAll returned empty documents forever. The loader now reports it.
+TEST(LoaderRobustnessTest, StrayCommaIsASyntaxErrorNotAHang) {
+  auto start = std::chrono::steady_clock::now();
+  std::string text = testing::ReadFile(std::string(RETRO_FINDINGS_DIR) +
+                                       "/policy-loader-hang.yaml");
+  ASSERT_FALSE(text.empty());
+  PolicySet set;
+  EXPECT_FALSE(set.AddText("hang.yaml", text));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::seconds(1));
+  const Problem* comma = nullptr;
+  for (const Problem& p : set.problems()) {
+    if (Contains(p.message, "a ',' outside any [...] or {...}")) comma = &p;
+  }
+  ASSERT_NE(comma, nullptr) << Dump(set.problems());
+  EXPECT_EQ(comma->line, 5);
+  EXPECT_EQ(comma->column, 1);
+  EXPECT_TRUE(Contains(comma->message, "quote the text")) << comma->message;
+  // The valid Source documents after it still load.
+  EXPECT_TRUE(set.sources().Has("usage"));
+}
+
+TEST(LoaderRobustnessTest, StrayTokensAtDocumentLevelAreErrors) {
+  const char* inputs[] = {", x\n",  "- a\n,\n",  "&a ,\n",
+                          "!t ,\n", "\"x\" ,\n", "a: 1\n---\n,\n"};
+  for (const char* text : inputs) {
+    PolicySet set;
+    EXPECT_FALSE(set.AddText("comma.yaml", text)) << text;
+    bool found = false;
+    for (const Problem& p : set.problems()) {
+      found = found || Contains(p.message, "YAML syntax error");
+    }
+    EXPECT_TRUE(found) << text << "\n" << Dump(set.problems());
+  }
+}
+
+// Nested aliases repeat their anchors exponentially when the tree is walked.
+TEST(LoaderRobustnessTest, AliasExpansionIsBounded) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) {
+      text += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    }
+    text += "]\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  PolicySet set;
+  EXPECT_FALSE(set.AddText("laughs.yaml", text));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  ASSERT_FALSE(set.problems().empty());
+  const Problem& p = set.problems()[0];
+  EXPECT_TRUE(Contains(p.message, "aliases (*name) repeat more than 100000"))
+      << Dump(set.problems());
+  EXPECT_GT(p.line, 1);
+  // A few small aliases are fine.
+  PolicySet ok;
+  ok.AddText("ok.yaml", R"(apiVersion: retro/v1
+kind: Source
+metadata: {name: usage}
+spec:
+  format: json
+  id: &id data.id
+  time: *id
+)");
+  EXPECT_TRUE(ok.problems().empty()) << Dump(ok.problems());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/time/time.h"
 #include "policy/compiled.h"
 #include "policy/evaluator.h"
 
@@ -21,6 +22,11 @@ void AppendOutcomeJson(const Outcome& outcome, int64_t index,
                        std::string_view id, std::string* out);
 // The line for an input that no policy selects.
 void AppendUnselectedJson(int64_t index, std::string_view id, std::string* out);
+
+// `t` as a JSON string in base::FormatRfc3339's form, byte for byte
+// ("2026-11-20T00:01:56.579795Z": 0, 3, 6 or 9 fraction digits), without
+// absl's formatter for years 1000-9999.
+void AppendRfc3339Json(absl::Time t, std::string* out);
 
 // Evaluates one raw JSON line of `type` with `policy` and returns the outcome
 // as a JSON object (index 0): the convenience for golden tests and tools.
