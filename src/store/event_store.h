@@ -46,10 +46,20 @@ struct EventView {
   Event ToEvent() const;
 };
 
+struct AppendResult;
+struct AuditEntry;  // control_store.h
+
 struct AppendOptions {
   // true: the WAL is synced before Append returns, so an acknowledged event
   // survives a crash of the process or the machine.
   bool sync = true;
+  // Optional: called once every event's fate is decided and before the
+  // write; the audit entries it adds to `audit` are written in the same
+  // atomic (and, with `sync`, synced) write as the events, also when no
+  // event is new. Their numbers are assigned as by ControlStore::AppendAudit.
+  // Runs under the store's writer lock: it must not call the store.
+  std::function<void(const AppendResult&, std::vector<AuditEntry>* audit)>
+      audit;
 };
 
 struct AppendResult {

@@ -59,6 +59,40 @@ class EventStoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
+TEST_F(EventStoreTest, AppendWritesAuditEntriesInTheSameWrite) {
+  auto first = store_->control().AppendAudit(
+      AuditEntry{T0(), "admin", "policy.apply", "policy/p", "ok", "", 0});
+  ASSERT_TRUE(first.ok());
+  AppendOptions ao;
+  size_t accepted_seen = 0;
+  ao.audit = [&](const AppendResult& r, std::vector<AuditEntry>* audit) {
+    accepted_seen = r.accepted;
+    audit->push_back(AuditEntry{T0() + absl::Seconds(1), "ingester",
+                                "events.ingest", "events/a", "ok",
+                                absl::StrCat(r.accepted), 0});
+  };
+  std::vector<Event> batch = {MakeEvent("a", "1", "t", T0()),
+                              MakeEvent("a", "2", "t", T0())};
+  ASSERT_TRUE(events().Append(batch, ao).ok());
+  EXPECT_EQ(accepted_seen, 2u);
+  // Nothing new: the entry is still written.
+  ASSERT_TRUE(events().Append(batch, ao).ok());
+  EXPECT_EQ(accepted_seen, 0u);
+  Reopen();
+  auto next = store_->control().AppendAudit(
+      AuditEntry{T0() + absl::Seconds(2), "admin", "x", "y", "ok", "", 0});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, *first + 3);  // numbering survives the reopen
+  auto page = store_->control().QueryAudit(absl::InfinitePast(),
+                                           absl::InfiniteFuture(), "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 4u);
+  EXPECT_EQ(page->entries[1].details, "2");
+  EXPECT_EQ(page->entries[1].number, *first + 1);
+  EXPECT_EQ(page->entries[2].details, "0");
+  EXPECT_EQ(events().MaxSeq(), 2u);
+}
+
 TEST_F(EventStoreTest, AppendAssignsMonotonicSeqsAndStoresEvents) {
   AppendResult r = Append({MakeEvent("audit", "a", "t1", T0()),
                            MakeEvent("audit", "b", "t1", T0() - absl::Hours(1)),

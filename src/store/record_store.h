@@ -146,6 +146,21 @@ class RecordStore {
   [[nodiscard]] virtual absl::StatusOr<
       std::vector<std::pair<std::string, std::string>>>
   GetCheckpoints(std::string_view run_id) = 0;
+  // The run's checkpoints whose name starts with `prefix`, in name order
+  // (e.g. a run's "slice/" progress without its "err/" entries).
+  [[nodiscard]] virtual absl::StatusOr<
+      std::vector<std::pair<std::string, std::string>>>
+  GetCheckpointsWithPrefix(std::string_view run_id, std::string_view prefix) {
+    auto all = GetCheckpoints(run_id);
+    if (!all.ok()) return all.status();
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& cp : *all) {
+      if (std::string_view(cp.first).substr(0, prefix.size()) == prefix) {
+        out.push_back(std::move(cp));
+      }
+    }
+    return out;
+  }
 
   // Background upkeep: folds promoted runs past the rollback horizon into
   // the base versions and drops the staging rows of discarded, rolled back

@@ -342,6 +342,27 @@ TEST_F(RecordStoreTest, CursorAndCheckpointsCommitWithTheRecordsTheyCover) {
   EXPECT_EQ(records().GetCheckpoints("r1")->size(), 1u);
 }
 
+TEST_F(RecordStoreTest, CheckpointsReadByNamePrefix) {
+  RecordBatch b;  // checkpoints need no staging (dry runs write them too)
+  b.PutCheckpoint("r1", "slice/0000", "a");
+  b.PutCheckpoint("r1", "slice/0001", "b");
+  b.PutCheckpoint("r1", std::string("err/audit\x1f") + '\0' + "x", "c");
+  b.PutCheckpoint("r1", "sl", "d");
+  b.PutCheckpoint("r2", "slice/0000", "e");
+  Commit(b);
+  auto slices = records().GetCheckpointsWithPrefix("r1", "slice/");
+  ASSERT_TRUE(slices.ok()) << slices.status();
+  ASSERT_EQ(slices->size(), 2u);
+  EXPECT_EQ((*slices)[0].second, "a");
+  EXPECT_EQ((*slices)[1].second, "b");
+  auto errs = records().GetCheckpointsWithPrefix("r1", "err/");
+  ASSERT_TRUE(errs.ok());
+  ASSERT_EQ(errs->size(), 1u);
+  EXPECT_EQ((*errs)[0].first, std::string("err/audit\x1f") + '\0' + "x");
+  EXPECT_EQ(records().GetCheckpointsWithPrefix("r1", "")->size(), 4u);
+  EXPECT_EQ(records().GetCheckpointsWithPrefix("r3", "slice/")->size(), 0u);
+}
+
 TEST_F(RecordStoreTest, EverythingResumesAfterReopen) {
   WriteLive();
   VisibleSet before = Visible();

@@ -182,19 +182,42 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
   for (size_t i = 0; i < n; ++i) {
     if (!status[i].ok()) result.rejected.push_back({i, std::move(status[i])});
   }
-  if (result.accepted == 0) return result;
+  std::vector<AuditEntry> audit;
+  if (options.audit) options.audit(result, &audit);
+  if (result.accepted == 0 && audit.empty()) return result;
 
-  for (const auto& [key, count] : counts) {
-    std::string v;
-    codec::PutU64BE(&v, count);
-    wb.Merge(cf(kEventCounts), key, v);
+  if (result.accepted > 0) {
+    for (const auto& [key, count] : counts) {
+      std::string v;
+      codec::PutU64BE(&v, count);
+      wb.Merge(cf(kEventCounts), key, v);
+    }
+    std::string meta;
+    codec::PutU64BE(&meta, seq);
+    wb.Put(cf(kDefault), "next_seq", meta);
   }
-  std::string meta;
-  codec::PutU64BE(&meta, seq);
-  wb.Put(cf(kDefault), "next_seq", meta);
-  RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
-  next_seq_ = seq;
-  max_seq_.store(seq - 1);
+  if (audit.empty()) {
+    RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
+  } else {
+    // The audit counter is the control writer's: hold it across the write
+    // so `next_audit` is written in number order (events_mu_ → control_mu_).
+    absl::MutexLock control(&control_mu_);
+    uint64_t number = next_audit_;
+    for (AuditEntry& entry : audit) {
+      entry.number = number++;
+      wb.Put(cf(kAudit), AuditKey(entry.time, entry.number),
+             EncodeAudit(entry));
+    }
+    std::string v;
+    codec::PutU64BE(&v, number);
+    wb.Put(cf(kDefault), "next_audit", v);
+    RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
+    next_audit_ = number;
+  }
+  if (result.accepted > 0) {
+    next_seq_ = seq;
+    max_seq_.store(seq - 1);
+  }
   return result;
 }
 

@@ -585,12 +585,22 @@ absl::StatusOr<uint64_t> RocksStore::GetCursor(std::string_view name) {
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 RocksStore::GetCheckpoints(std::string_view run_id) {
+  return GetCheckpointsWithPrefix(run_id, "");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+RocksStore::GetCheckpointsWithPrefix(std::string_view run_id,
+                                     std::string_view name_prefix) {
   const std::string prefix = CheckpointPrefix(run_id);
+  // str(name) starts with str(name_prefix) minus its terminator exactly
+  // when name starts with name_prefix.
+  std::string seek = prefix;
+  codec::PutStr(&seek, name_prefix);
+  seek.resize(seek.size() - 2);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), cf(kControl)));
   std::vector<std::pair<std::string, std::string>> out;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
+  for (it->Seek(seek); it->Valid() && it->key().starts_with(seek); it->Next()) {
     std::string_view k(it->key().data() + prefix.size(),
                        it->key().size() - prefix.size());
     std::string name;

@@ -13,8 +13,9 @@
 // - state_mu_ guards the in-memory run visibility table (a leaf lock). A
 //   reader copies the runs it needs and takes a RocksDB snapshot under it,
 //   so each read sees one consistent visibility state.
-// Lock order: records_mu_ → control_mu_ → state_mu_; events_mu_ is never
-// held together with another lock.
+// Lock order: records_mu_ → control_mu_ → state_mu_, and events_mu_ →
+// control_mu_ (an Append that carries audit entries numbers them under
+// control_mu_); nothing takes events_mu_ while holding another lock.
 #ifndef RETRO_STORE_ROCKS_STORE_H_
 #define RETRO_STORE_ROCKS_STORE_H_
 
@@ -97,6 +98,9 @@ class RocksStore final : public Store,
   absl::StatusOr<uint64_t> GetCursor(std::string_view name) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
   GetCheckpoints(std::string_view run_id) override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+  GetCheckpointsWithPrefix(std::string_view run_id,
+                           std::string_view prefix) override;
   absl::StatusOr<MaintenanceResult> Maintain(absl::Time now) override;
 
   // ControlStore (rocks_control.cc)
