@@ -78,7 +78,8 @@ using HandoffList = std::vector<std::shared_ptr<const Handoff>>;
 
 class HandoffRegistry {
  public:
-  // Adds the handoff, replacing one with the same run_id.
+  // Adds the handoff, replacing one with the same run_id and policy (a run
+  // of several policies installs one handoff per policy).
   void Set(std::shared_ptr<const Handoff> handoff);
   void Remove(std::string_view run_id);
   // An immutable snapshot; never null.

@@ -1,11 +1,13 @@
 #include "pipeline/live_processor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "base/hash.h"
 #include "base/log.h"
+#include "pipeline/handoff_writer.h"
 #include "pipeline/record_convert.h"
 #include "policy/evaluator.h"
 
@@ -39,6 +41,11 @@ std::string LiveProcessor::CursorName(int i) const {
   return absl::StrCat("live/", i, "of", options_.workers);
 }
 
+std::string LiveProcessor::HandoffCheckpointName(int i) const {
+  return absl::StrCat(base::AV(kHandoffCheckpointPrefix), i, "of",
+                      options_.workers);
+}
+
 absl::Status LiveProcessor::Start() {
   uint64_t min_cursor = UINT64_MAX;
   for (int i = 0; i < options_.workers; ++i) {
@@ -46,6 +53,7 @@ absl::Status LiveProcessor::Start() {
     auto cursor = store_->records().GetCursor(CursorName(i));
     if (!cursor.ok()) return cursor.status();
     w->cursor = *cursor;
+    w->done = *cursor;
     min_cursor = std::min(min_cursor, w->cursor);
     workers_.push_back(std::move(w));
   }
@@ -130,23 +138,40 @@ void LiveProcessor::Recover(uint64_t from, uint64_t to) {
     std::vector<LiveEvent> events;
     events.reserve(page->size());
     for (store::Event& e : *page) events.push_back({std::move(e), 0});
-    Dispatch(std::move(events), through);
+    {
+      // Per page, like a worker's batch: a Quiesce holder sees no page
+      // half handed over.
+      std::shared_lock<std::shared_mutex> batch_lock = LockBatch();
+      Dispatch(std::move(events), through);
+    }
     after = through;
     recovery_pending_ = to - after;
     metrics_->live_cursor_lag->Set(static_cast<double>(to - after));
   }
   recovering_ = false;
+  idle_cv_.notify_all();
+}
+
+std::shared_lock<std::shared_mutex> LiveProcessor::LockBatch() {
+  while (quiesce_waiting_.load(std::memory_order_acquire) > 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  return std::shared_lock<std::shared_mutex>(batch_mu_);
 }
 
 void LiveProcessor::RunWorker(int index) {
   Worker& w = *workers_[index];
   const std::string cursor_name = CursorName(index);
+  HandoffWriter handoff(&store_->records(), HandoffCheckpointName(index));
   std::shared_ptr<const CatalogSnapshot> snap;
   std::unique_ptr<policy::Evaluator> evaluator;
   std::string scratch;
   std::vector<WorkItem> items;
-  // Per policy: counts by OutcomeKind.
+  // Per policy of the snapshot: the current event's outcome kind (read by
+  // the dual write) and counts by OutcomeKind.
+  std::vector<policy::OutcomeKind> kinds;
   std::vector<std::array<uint64_t, 5>> counts;
+  LagWindow::Batch lags;
   for (;;) {
     items.clear();
     {
@@ -161,11 +186,25 @@ void LiveProcessor::RunWorker(int index) {
       }
       w.busy = true;
     }
+    // From the snapshots through the commit: Quiesce waits for this batch,
+    // and the next one sees what the Quiesce holder changed.
+    std::shared_lock<std::shared_mutex> batch_lock = LockBatch();
     auto current = catalog_->Current();
     if (current != snap || !evaluator) {
       snap = current;
       evaluator = std::make_unique<policy::Evaluator>(&snap->sources());
     }
+    for (;;) {
+      absl::Status st =
+          handoff.Begin(handoffs_ ? handoffs_->Current() : nullptr, *snap);
+      if (st.ok()) break;
+      spdlog::error("live worker {}: reading handoff counters: {}", index,
+                    st.ToString());
+      if (stopping_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const bool dual = handoff.active();
+    kinds.assign(snap->policies.size(), policy::OutcomeKind::kUnselected);
     counts.assign(snap->policies.size(), {});
     store::RecordBatch batch;
     uint64_t through = w.cursor;
@@ -180,36 +219,53 @@ void LiveProcessor::RunWorker(int index) {
         for (size_t p = 0; p < snap->policies.size(); ++p) {
           const ActivePolicy& ap = snap->policies[p];
           const policy::Outcome& o = evaluator->Evaluate(*ap.compiled);
+          kinds[p] = o.kind;
           ++counts[p][static_cast<int>(o.kind)];
           if (o.kind != policy::OutcomeKind::kMatched) continue;
           batch.Put(ToStoreRecord(o, ap.name, ap.generation, e.type, e.id,
                                   e.time, &scratch));
         }
+        if (dual) handoff.Handle(e, evaluator.get(), kinds, &batch, &scratch);
       }
     }
     if (through > w.cursor) batch.SetCursor(cursor_name, through);
+    if (dual) handoff.Finish(&batch);
     if (!batch.empty()) {
       store::WriteOptions wo;
       wo.sync = options_.sync_records;
       for (;;) {
         absl::Status st = store_->records().Commit(batch, wo);
         if (st.ok()) break;
+        // A run stopped staging after the snapshot: commit without it (each
+        // round drops at least one run, so this ends).
+        if (dual && absl::IsFailedPrecondition(st) &&
+            handoff.DropFailedRuns(*handoffs_->Current())) {
+          spdlog::warn("live worker {}: {}; committing without that run", index,
+                       st.ToString());
+          batch = handoff.WithoutDropped(batch);
+          continue;
+        }
         spdlog::error("live worker {}: commit failed: {}", index,
                       st.ToString());
         if (stopping_) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
+    if (dual) handoff.Committed();
+    batch_lock.unlock();
     w.cursor = through;
     int64_t now = SteadyNanos();
+    lags.Clear();
     for (const WorkItem& item : items) {
       for (const LiveEvent& le : item.events) {
         if (le.acked_nanos == 0) continue;
         int64_t lag = now - le.acked_nanos;
+        lags.Add(lag);
         metrics_->lag.Add(lag);
         metrics_->live_lag->Observe(static_cast<double>(lag) / 1e9);
       }
     }
+    recent_lag_.Add(lags, now);
     for (size_t p = 0; p < counts.size(); ++p) {
       for (int k = 1; k < 5; ++k) {
         if (counts[p][k] == 0) continue;
@@ -224,7 +280,9 @@ void LiveProcessor::RunWorker(int index) {
     {
       std::lock_guard<std::mutex> lock(w.mu);
       w.busy = false;
+      w.done = through;
     }
+    { std::lock_guard<std::mutex> lock(idle_mu_); }
     idle_cv_.notify_all();
   }
 }
@@ -242,18 +300,37 @@ void LiveProcessor::WaitIdle() {
   }
 }
 
-// TODO(handoff): the dual write, the batch lock and the recent-lag window.
 std::unique_lock<std::shared_mutex> LiveProcessor::Quiesce() {
-  return std::unique_lock<std::shared_mutex>(batch_mu_);
+  quiesce_waiting_.fetch_add(1, std::memory_order_acq_rel);
+  std::unique_lock<std::shared_mutex> lock(batch_mu_);
+  quiesce_waiting_.fetch_sub(1, std::memory_order_acq_rel);
+  return lock;
 }
 
-bool LiveProcessor::WaitProcessed(uint64_t, absl::Duration) {
-  WaitIdle();
-  return true;
+bool LiveProcessor::WaitProcessed(uint64_t seq, absl::Duration timeout) {
+  // Clamped so an infinite timeout does not overflow the clock.
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      absl::ToChronoNanoseconds(std::min(timeout, absl::Hours(24 * 365)));
+  auto caught_up = [&] {
+    if (workers_.empty()) return false;  // not started
+    for (auto& w : workers_) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      if (w->done < seq) return false;
+    }
+    return true;
+  };
+  std::unique_lock<std::mutex> lock(idle_mu_);
+  for (;;) {
+    if (caught_up()) return true;
+    if (idle_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return caught_up();
+    }
+  }
 }
 
 int64_t LiveProcessor::RecentLagNanos() const {
-  return static_cast<int64_t>(metrics_->lag.Quantile(0.99) * 1e9);
+  return recent_lag_.Quantile(0.99, SteadyNanos());
 }
 
 }  // namespace retro::pipeline

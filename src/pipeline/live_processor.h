@@ -9,6 +9,14 @@
 // Keys never share a partition across workers, so per-key results equal a
 // single thread's.
 //
+// Dual write (handoff.h): each batch takes the catalog and the handoff
+// registry snapshot together, under a shared batch lock held until its
+// commit; Quiesce takes the lock exclusively. Events past a run's cutoff
+// and in its scope are also evaluated with the run's target generation and
+// staged in the same RecordBatch as the live records, the cursor and the
+// run's handoff counters ("handoff/<i>of<N>"). With an empty registry the
+// cost is one check per batch.
+//
 // Thread-safety: Submit must be called by one thread at a time, in seq order
 // (the Ingestor serialises it); the rest may be called from any thread.
 #ifndef RETRO_PIPELINE_LIVE_PROCESSOR_H_
@@ -29,6 +37,7 @@
 #include "absl/time/time.h"
 #include "pipeline/catalog.h"
 #include "pipeline/handoff.h"
+#include "pipeline/lag_window.h"
 #include "pipeline/metrics.h"
 #include "store/store.h"
 
@@ -77,11 +86,15 @@ class LiveProcessor {
   void WaitIdle();
   // The live cursor name of worker i.
   std::string CursorName(int i) const;
+  // The handoff counters checkpoint name of worker i ("handoff/<i>of<N>").
+  std::string HandoffCheckpointName(int i) const;
 
   // Holds every worker between two batches until the returned lock is
   // released: no record or staged version is written meanwhile, and the
   // next batch takes a fresh catalog and handoff snapshot. Runs take it
-  // around begin-staging, promote, discard and rollback.
+  // around begin-staging, promote, discard and rollback. Ingest goes on
+  // (events queue up). REQUIRES: the holder does not wait for live
+  // progress (WaitProcessed, WaitIdle) while holding it.
   [[nodiscard]] std::unique_lock<std::shared_mutex> Quiesce();
   // Blocks until every event with seq <= `seq` has been evaluated and its
   // records committed, or `timeout` passes (false).
@@ -100,7 +113,8 @@ class LiveProcessor {
     std::mutex mu;
     std::condition_variable cv;
     std::deque<WorkItem> queue;
-    uint64_t cursor = 0;
+    uint64_t cursor = 0;  // the worker thread's own copy
+    uint64_t done = 0;    // guarded by mu: cursor as committed
     bool busy = false;
     std::thread thread;
   };
@@ -109,6 +123,9 @@ class LiveProcessor {
   void Dispatch(std::vector<LiveEvent> events, uint64_t through_seq);
   void RunWorker(int index);
   void Recover(uint64_t from, uint64_t to);
+  // The shared side of batch_mu_, after any pending Quiesce got it (the
+  // shared mutex alone may let a stream of batches starve a writer).
+  std::shared_lock<std::shared_mutex> LockBatch();
 
   store::Store* store_;
   Catalog* catalog_;
@@ -116,14 +133,16 @@ class LiveProcessor {
   LiveOptions options_;
   HandoffRegistry* handoffs_;
   std::shared_mutex batch_mu_;  // shared: a worker's batch; unique: Quiesce
+  std::atomic<int> quiesce_waiting_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::thread recovery_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> recovering_{false};
   std::atomic<uint64_t> recovery_pending_{0};
   std::atomic<size_t> depth_{0};
-  std::mutex idle_mu_;
+  std::mutex idle_mu_;  // notified under it after every batch
   std::condition_variable idle_cv_;
+  LagWindow recent_lag_;
 };
 
 }  // namespace retro::pipeline
