@@ -102,6 +102,13 @@ struct RunInfo {
   absl::Time rolled_back = absl::InfinitePast();
   uint64_t cutoff_seq = 0;
   uint64_t total = 0;  // events in range and scope, known before the scan
+  // Events of the range read so far (each once, whatever the number of
+  // policies): progress and coverage are scanned / total.
+  uint64_t scanned = 0;
+  // (event, policy) pairs outside the policy's or the filter's scope with
+  // no visible record: nothing to compare, not in `counters`.
+  uint64_t skipped = 0;
+  std::string waiting;  // why a queued run has not started yet ("" = none)
   Counters counters;
   Counters handoff;  // live events after the cutoff, staged by live workers
   double rate = 0;   // events/s over the last seconds

@@ -49,6 +49,9 @@ struct RunManagerOptions {
   // Adaptive throttle: back off while live p99 lag is above this, or the
   // live queue is more than a quarter full.
   absl::Duration adaptive_lag_target = absl::Milliseconds(50);
+  // The live queue's capacity (LiveOptions::queue_capacity), for the
+  // adaptive throttle.
+  size_t live_queue_capacity = 200'000;
   // Insights: error rate that raises one.
   double insight_error_rate = 0.01;
 };
