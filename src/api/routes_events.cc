@@ -32,7 +32,11 @@ void Server::AddEventRoutes() {
           std::string type = Param(c.req, "type");
           std::string source = Param(c.req, "source");
           if (source.empty()) source = "http";
-          auto result = ingestor_->Ingest(type, c.req.body, source);
+          // The ledger entry of a request that reaches the store is written
+          // with its events (one synced write); the others are audited here.
+          pipeline::IngestAudit audit{c.principal ? c.principal->name
+                                                  : "anonymous"};
+          auto result = ingestor_->Ingest(type, c.req.body, source, &audit);
           if (!result.ok()) {
             int status = HttpStatusOf(result.status());
             SendStatus(c.res, result.status());
@@ -43,9 +47,9 @@ void Server::AddEventRoutes() {
             return;
           }
           const pipeline::IngestResult& r = *result;
-          std::string body = absl::StrCat("{\"accepted\":", r.accepted,
-                                          ",\"duplicates\":", r.duplicates,
-                                          ",\"rejected\":[");
+          std::string body =
+              absl::StrCat("{\"accepted\":", r.accepted,
+                           ",\"duplicates\":", r.duplicates, ",\"rejected\":[");
           for (size_t i = 0; i < r.rejected.size(); ++i) {
             if (i > 0) body.push_back(',');
             absl::StrAppend(&body, "{\"index\":", r.rejected[i].index,
@@ -72,21 +76,22 @@ void Server::AddEventRoutes() {
           } else {
             SendJson(c.res, status, body);
           }
+          if (r.audited) return;
           Audit(c, "events.ingest", absl::StrCat("events/", type),
                 status == 200 ? "ok" : "conflict",
-                absl::StrCat("{\"accepted\":", r.accepted, ",\"duplicates\":",
-                             r.duplicates, ",\"rejected\":", r.rejected.size(),
-                             "}"));
+                absl::StrCat("{\"accepted\":", r.accepted,
+                             ",\"duplicates\":", r.duplicates,
+                             ",\"rejected\":", r.rejected.size(), "}"));
         });
 
   Route("GET", "/v1/events", Role::kViewer, Access::kRead, "events.list",
         [this](const Call& c) {
           store::EventFilter filter;
-          absl::Status st = ParseTimeParam(c.req, "from", absl::InfinitePast(),
-                                           &filter.from);
+          absl::Status st =
+              ParseTimeParam(c.req, "from", absl::InfinitePast(), &filter.from);
           if (st.ok())
-            st = ParseTimeParam(c.req, "to", absl::InfiniteFuture(),
-                                &filter.to);
+            st =
+                ParseTimeParam(c.req, "to", absl::InfiniteFuture(), &filter.to);
           size_t limit = 0;
           if (st.ok()) st = ParseLimitParam(c.req, 100, 10000, &limit);
           if (!st.ok()) return SendStatus(c.res, st);

@@ -18,6 +18,12 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
   Stop();
+  {
+    std::lock_guard<std::mutex> lock(upkeep_mu_);
+    stopping_ = true;
+  }
+  upkeep_cv_.notify_all();
+  if (upkeep_.joinable()) upkeep_.join();
   if (runs_) runs_->Stop();
   if (live_) live_->Stop();
 }
@@ -132,7 +138,19 @@ absl::Status Server::Init() {
   if (!st.ok()) return st;
   st = live_->Start();
   if (!st.ok()) return st;
-  return runs_->Start();
+  st = runs_->Start();
+  if (!st.ok()) return st;
+  upkeep_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(upkeep_mu_);
+    while (!stopping_) {
+      lock.unlock();
+      Upkeep();
+      lock.lock();
+      upkeep_cv_.wait_for(lock, absl::ToChronoSeconds(options_.upkeep_interval),
+                          [this] { return stopping_; });
+    }
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> Server::Bind() {
@@ -158,6 +176,29 @@ void Server::Stop() {
 std::string Server::url() const {
   std::string host = host_ == "0.0.0.0" ? "127.0.0.1" : host_;
   return absl::StrCat("http://", host, ":", port_);
+}
+
+void Server::Upkeep() {
+  absl::Time now = absl::Now();
+  auto retention = store_->events().ApplyRetention(now);
+  if (!retention.ok()) {
+    spdlog::error("upkeep: retention: {}", retention.status().ToString());
+  } else if (retention->events_dropped > 0) {
+    spdlog::info("upkeep: retention dropped {} events; oldest retained day {}",
+                 retention->events_dropped,
+                 absl::FormatTime("%Y-%m-%d", retention->oldest_retained,
+                                  absl::UTCTimeZone()));
+  }
+  auto maintained = store_->records().Maintain(now);
+  if (!maintained.ok()) {
+    spdlog::error("upkeep: records: {}", maintained.status().ToString());
+  } else if (maintained->runs_folded + maintained->stagings_dropped > 0) {
+    spdlog::info(
+        "upkeep: folded {} promoted runs ({} versions), dropped {} "
+        "stagings",
+        maintained->runs_folded, maintained->versions_folded,
+        maintained->stagings_dropped);
+  }
 }
 
 void Server::Audit(const Call& call, std::string action, std::string target,

@@ -10,11 +10,15 @@
 #ifndef RETRO_API_SERVER_H_
 #define RETRO_API_SERVER_H_
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "api/auth.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingestor.h"
@@ -40,6 +44,9 @@ struct ServerOptions {
   pipeline::LiveOptions live;
   pipeline::IngestOptions ingest;
   reprocess::RunManagerOptions runs;
+  // Upkeep: retention of raw events by whole days and folding of promoted
+  // runs past the rollback horizon, at start and then at this interval.
+  absl::Duration upkeep_interval = absl::Hours(1);
 };
 
 class Server {
@@ -84,6 +91,7 @@ class Server {
   void AddReadRoutes();     // routes_read.cc (records, audit, health)
   void AddRunRoutes();      // routes_runs.cc (runs, insights)
   void AddConsoleRoutes();  // console.cc (the web console at /)
+  void Upkeep();            // one pass of retention + record maintenance
 
   ServerOptions options_;
   std::string host_;
@@ -98,6 +106,10 @@ class Server {
   std::unique_ptr<reprocess::RunManager> runs_;
   std::unique_ptr<pipeline::Ingestor> ingestor_;
   std::unique_ptr<httplib::Server> http_;
+  std::thread upkeep_;
+  std::mutex upkeep_mu_;
+  std::condition_variable upkeep_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace retro::api
