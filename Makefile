@@ -36,10 +36,7 @@ asan: setup
 	  -R '^[A-Za-z]+Test\.|^cel_conformance$$'
 
 # The fuzz smoke step: the libFuzzer targets for FUZZ_SECONDS (default 60).
-# policy_fuzzer is left out of the smoke step until the loader hang it found
-# (fuzz/findings/policy-loader-hang.yaml: minutes in YAML loading) is fixed;
-# `make fuzz FUZZ_TARGETS=policy_fuzzer` runs it.
-FUZZ_TARGETS ?= cel_fuzzer json_fuzzer
+FUZZ_TARGETS ?= cel_fuzzer json_fuzzer policy_fuzzer
 fuzz: setup
 	cmake --preset fuzz
 	cmake --build build/fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
