@@ -16,6 +16,7 @@ std::string_view ErrorCodeName(int s) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
+    case 411: return "length_required";
     case 413: return "payload_too_large";
     case 422: return "invalid";
     case 429: return "too_many_requests";

@@ -87,10 +87,13 @@ absl::Status Server::Init() {
   if (!st.ok()) return st;
   live_ = std::make_unique<pipeline::LiveProcessor>(
       store_.get(), catalog_.get(), &metrics_, options_.live, &handoffs_);
+  // The adaptive throttle reads the live queue against its real capacity.
+  reprocess::RunManagerOptions run_options = options_.runs;
+  run_options.live_queue_capacity = options_.live.queue_capacity;
   runs_ = std::make_unique<reprocess::RunManager>(
       reprocess::RunManager::Deps{store_.get(), catalog_.get(), live_.get(),
                                   &handoffs_, &metrics_},
-      options_.runs);
+      run_options);
   ingestor_ = std::make_unique<pipeline::Ingestor>(
       store_.get(), catalog_.get(), live_.get(), &metrics_, options_.ingest);
 
@@ -122,11 +125,32 @@ absl::Status Server::Init() {
               absl::StrCat("{\"max_body_bytes\":", max_body, "}"));
         } else if (res.status == 404) {
           SendError(res, 404, "no such route (see /v1/...)");
+        } else if (res.status == 400) {
+          SendError(res, 400,
+                    "the request could not be read as HTTP/1.1 (check the "
+                    "request line, headers and body length)");
         } else {
           SendError(res, res.status, ErrorCodeName(res.status));
         }
         return httplib::Server::HandlerResponse::Handled;
       }));
+  // cpp-httplib reads the body of a POST or PUT that gives no length until
+  // the connection closes (a client waiting for the answer hangs until the
+  // read timeout): refuse it at once, before the body is read.
+  http_->set_pre_routing_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if ((req.method == "POST" || req.method == "PUT") &&
+            !req.has_header("Content-Length") &&
+            !req.has_header("Transfer-Encoding")) {
+          SendError(res, 411,
+                    absl::StrCat("a ", req.method,
+                                 " needs a body length: send Content-Length "
+                                 "(0 for no body, e.g. curl -d '')"));
+          res.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   AddEventRoutes();
   AddPolicyRoutes();
   AddSourceRoutes();

@@ -5,6 +5,7 @@ inputs with their messages, and the authorisation matrix.
 Usage: server_api_test.py RETRO_BINARY SHARED_DIR
 """
 import glob
+import http.client
 import json
 import os
 import subprocess
@@ -204,6 +205,18 @@ class ServerApiTest(unittest.TestCase):
         self.assertEqual(status, 400)
         status, r = s.json("GET", "/v1/events?from=yesterday")
         self.assertEqual(status, 400)
+        # A POST that says nothing of its body length is refused at once
+        # (not after a read timeout): the message says what to send.
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        conn.putrequest("POST", "/v1/runs/r-none/rollback")
+        conn.putheader("Authorization", f"Bearer {s.admin}")
+        conn.endheaders()
+        resp = conn.getresponse()
+        r = json.loads(resp.read())
+        conn.close()
+        self.assertEqual(resp.status, 411)
+        self.assertEqual(r["error"]["code"], "length_required")
+        self.assertIn("Content-Length", r["error"]["message"])
 
     def test_invalid_policies_are_422_with_locations(self):
         for path in sorted(glob.glob(fixture("invalid", "*.yaml"))):
