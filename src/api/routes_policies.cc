@@ -1,5 +1,5 @@
-// /v1/policies/{name} (apply, list, get, generations, delete, preview) and
-// /v1/sources/{name} (apply, list, get, delete).
+// /v1/policies/{name} (apply, list, get, generations, delete, preview, test)
+// and /v1/sources/{name} (apply, list, get, delete).
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/http_util.h"
@@ -10,6 +10,7 @@
 #include "pipeline/body.h"
 #include "policy/loader.h"
 #include "policy/outcome_json.h"
+#include "policy/test_runner.h"
 
 namespace retro::api {
 namespace {
@@ -158,9 +159,9 @@ void Server::AddPolicyRoutes() {
                           "}");
           SendJson(c.res, applied->created ? 201 : 200, body);
           Audit(c, "policy.apply", target, "ok",
-                absl::StrCat("{\"generation\":", applied->generation,
-                             ",\"created\":",
-                             applied->created ? "true" : "false", "}"));
+                absl::StrCat(
+                    "{\"generation\":", applied->generation,
+                    ",\"created\":", applied->created ? "true" : "false", "}"));
         });
 
   Route("GET", "/v1/policies", Role::kViewer, Access::kRead, "policy.list",
@@ -214,12 +215,12 @@ void Server::AddPolicyRoutes() {
           if (!gens.ok()) return SendStatus(c.res, gens.status());
           std::string body = "{\"name\":";
           AppendString(name, &body);
-          absl::StrAppend(&body, ",\"active_generation\":",
-                          info->active_generation, ",\"generations\":[");
+          absl::StrAppend(&body,
+                          ",\"active_generation\":", info->active_generation,
+                          ",\"generations\":[");
           for (size_t i = 0; i < gens->size(); ++i) {
             if (i > 0) body.push_back(',');
-            AppendGeneration((*gens)[i], Param(c.req, "spec") == "true",
-                             &body);
+            AppendGeneration((*gens)[i], Param(c.req, "spec") == "true", &body);
           }
           body.append("]}");
           SendJson(c.res, 200, std::move(body));
@@ -250,51 +251,104 @@ void Server::AddPolicyRoutes() {
           Audit(c, "policy.delete", target, "ok");
         });
 
-  Route("POST", absl::StrCat(one, "/preview").c_str(), Role::kViewer,
-        Access::kRead, "policy.preview", [this](const Call& c) {
-          std::string name = c.req.matches[1];
-          std::string type = Param(c.req, "type");
-          if (type.empty()) {
-            return SendError(c.res, 400,
-                             "parameter 'type' is missing (the events' type)");
+  // The compiled policy of `?generation=` (default: the active one).
+  auto compile_generation =
+      [this](
+          const Call& c, std::string* name,
+          uint64_t* gen) -> absl::StatusOr<std::shared_ptr<policy::PolicySet>> {
+    *name = c.req.matches[1];
+    auto info = store_->control().GetPolicy(*name);
+    if (!info.ok()) return info.status();
+    *gen = info->active_generation;
+    if (std::string g = Param(c.req, "generation");
+        !g.empty() && !absl::SimpleAtoi(g, gen)) {
+      return absl::InvalidArgumentError(
+          "parameter 'generation' must be a number");
+    }
+    auto spec = store_->control().GetGeneration(*name, *gen);
+    if (!spec.ok()) return spec.status();
+    auto set =
+        catalog_->CompileWithSources(absl::StrCat(*name, ".yaml"), spec->spec);
+    if (!set.ok()) return set.status();
+    if ((*set)->policies().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("generation ", *gen, " of '", *name,
+                       "' no longer compiles with the current sources"));
+    }
+    return *set;
+  };
+  Route(
+      "POST", absl::StrCat(one, "/preview").c_str(), Role::kViewer,
+      Access::kRead, "policy.preview",
+      [this, compile_generation](const Call& c) {
+        std::string type = Param(c.req, "type");
+        if (type.empty()) {
+          return SendError(c.res, 400,
+                           "parameter 'type' is missing (the events' type)");
+        }
+        std::string name;
+        uint64_t gen = 0;
+        auto set = compile_generation(c, &name, &gen);
+        if (!set.ok()) return SendStatus(c.res, set.status());
+        auto items = pipeline::SplitBody(c.req.body);
+        if (!items.ok()) return SendStatus(c.res, items.status());
+        const policy::CompiledPolicy& p = *(*set)->policies().back();
+        policy::Evaluator evaluator(&(*set)->sources());
+        std::string out;
+        int64_t index = 0;
+        for (const pipeline::BodyItem& item : *items) {
+          (void)evaluator.Load(type, item.json);
+          const policy::Outcome& o = evaluator.Evaluate(p);
+          if (o.kind == policy::OutcomeKind::kUnselected) {
+            policy::AppendUnselectedJson(index, evaluator.envelope().id, &out);
+          } else {
+            policy::AppendOutcomeJson(o, index, evaluator.envelope().id, &out);
           }
-          auto info = store_->control().GetPolicy(name);
-          if (!info.ok()) return SendStatus(c.res, info.status());
-          uint64_t gen = info->active_generation;
-          if (std::string g = Param(c.req, "generation"); !g.empty() &&
-                                                           !absl::SimpleAtoi(g, &gen)) {
-            return SendError(c.res, 400,
-                             "parameter 'generation' must be a number");
-          }
-          auto spec = store_->control().GetGeneration(name, gen);
-          if (!spec.ok()) return SendStatus(c.res, spec.status());
-          auto set = catalog_->CompileWithSources(absl::StrCat(name, ".yaml"),
-                                                  spec->spec);
+          out.push_back('\n');
+          ++index;
+        }
+        c.res.status = 200;
+        c.res.set_content(std::move(out), "application/x-ndjson");
+      });
+
+  // The generation's embedded tests (spec.tests), as `retro policy test`
+  // runs them on a file.
+  Route("POST", absl::StrCat(one, "/test").c_str(), Role::kViewer,
+        Access::kRead, "policy.test", [compile_generation](const Call& c) {
+          std::string name;
+          uint64_t gen = 0;
+          auto set = compile_generation(c, &name, &gen);
           if (!set.ok()) return SendStatus(c.res, set.status());
-          if ((*set)->policies().empty()) {
-            return SendError(c.res, 409, "the generation no longer compiles");
-          }
-          auto items = pipeline::SplitBody(c.req.body);
-          if (!items.ok()) return SendStatus(c.res, items.status());
           const policy::CompiledPolicy& p = *(*set)->policies().back();
-          policy::Evaluator evaluator(&(*set)->sources());
-          std::string out;
-          int64_t index = 0;
-          for (const pipeline::BodyItem& item : *items) {
-            (void)evaluator.Load(type, item.json);
-            const policy::Outcome& o = evaluator.Evaluate(p);
-            if (o.kind == policy::OutcomeKind::kUnselected) {
-              policy::AppendUnselectedJson(index, evaluator.envelope().id,
-                                           &out);
-            } else {
-              policy::AppendOutcomeJson(o, index, evaluator.envelope().id,
-                                        &out);
+          std::vector<policy::TestResult> results =
+              policy::RunPolicyTests(p, (*set)->sources());
+          int passed = 0;
+          for (const policy::TestResult& r : results) passed += r.passed;
+          std::string out = "{\"policy\":";
+          AppendString(name, &out);
+          absl::StrAppend(&out, ",\"generation\":", gen, ",\"passed\":", passed,
+                          ",\"failed\":", results.size() - passed,
+                          ",\"tests\":[");
+          for (size_t i = 0; i < results.size(); ++i) {
+            const policy::TestResult& r = results[i];
+            if (i > 0) out.push_back(',');
+            out.append("{\"name\":");
+            AppendString(r.name, &out);
+            out.append(",\"path\":");
+            AppendString(r.path, &out);
+            absl::StrAppend(&out, ",\"line\":", r.line,
+                            ",\"passed\":", r.passed ? "true" : "false",
+                            ",\"failures\":[");
+            for (size_t j = 0; j < r.failures.size(); ++j) {
+              if (j > 0) out.push_back(',');
+              AppendString(r.failures[j], &out);
             }
-            out.push_back('\n');
-            ++index;
+            out.append("],\"outcome\":");
+            out.append(r.outcome_json.empty() ? "null" : r.outcome_json);
+            out.push_back('}');
           }
-          c.res.status = 200;
-          c.res.set_content(std::move(out), "application/x-ndjson");
+          out.append("]}");
+          SendJson(c.res, 200, std::move(out));
         });
 }
 
@@ -371,7 +425,8 @@ void Server::AddSourceRoutes() {
 
   Route("GET", one.c_str(), Role::kViewer, Access::kRead, "source.get",
         [this](const Call& c) {
-          auto doc = store_->control().GetDocument("source", c.req.matches[1].str());
+          auto doc =
+              store_->control().GetDocument("source", c.req.matches[1].str());
           if (!doc.ok()) return SendStatus(c.res, doc.status());
           std::string body = "{\"name\":";
           AppendString(doc->name, &body);

@@ -136,6 +136,40 @@ class ServerApiTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(body, cli)
 
+    def test_embedded_tests_run_on_the_server(self):
+        s = self.server
+        status, body = s.json("POST", "/v1/policies/usage-billing/test", "")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["policy"], "usage-billing")
+        self.assertEqual(body["failed"], 0)
+        self.assertEqual(body["passed"], len(body["tests"]))
+        self.assertGreaterEqual(body["passed"], 2)
+        self.assertIn("a model call becomes a billing record",
+                      [t["name"] for t in body["tests"]])
+        # A generation whose tests fail says which and why.
+        doc = read(fixture("policies", "usage-billing.policy.yaml"))
+        broken = doc.replace("name: usage-billing",
+                             "name: usage-billing-broken", 1)
+        broken = broken.replace("summary: \"", "summary: \"Changed: ", 1)
+        self.assertNotEqual(broken, doc)
+        status, body = s.json("PUT", "/v1/policies/usage-billing-broken",
+                              broken)
+        self.assertIn(status, (200, 201), body)
+        status, body = s.json("POST",
+                              "/v1/policies/usage-billing-broken/test", "")
+        self.assertEqual(status, 200, body)
+        self.assertGreater(body["failed"], 0)
+        failing = [t for t in body["tests"] if not t["passed"]]
+        self.assertTrue(any("summary" in f for t in failing
+                            for f in t["failures"]), failing)
+        status, body = s.json("POST",
+                              "/v1/policies/usage-billing/test?generation=x",
+                              "")
+        self.assertEqual(status, 400)
+        status, body = s.json("POST", "/v1/policies/nope/test", "")
+        self.assertEqual(status, 404)
+        s.json("DELETE", "/v1/policies/usage-billing-broken")
+
     def test_duplicates_are_counted_no_ops(self):
         status, body = self.server.json("POST", "/v1/events?type=audit",
                                         read(fixture("events", "audit.jsonl")))
