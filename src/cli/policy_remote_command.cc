@@ -1,4 +1,4 @@
-// `retro policy apply|list|get|generations|delete` and `retro source
+// `retro policy apply|list|get|generations|diff|delete` and `retro source
 // apply|list|get|delete`: the server's policies and sources. Registered under
 // a name that sorts after "policy", so the `policy` subcommand (lint, test,
 // preview: policy_command.cc) exists when these are added to it.
@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/line_diff.h"
 #include "cli/remote.h"
 #include "policy/loader.h"
 #include "simdjson.h"
@@ -21,6 +22,8 @@ struct Flags {
   std::vector<std::string> files;
   std::string name;
   uint64_t generation = 0;
+  uint64_t from = 0, to = 0;  // diff: 0 = active, latest
+  std::string file;           // diff: compare with this file's document
   std::string output = "table";
   api::ClientOptions client;
 };
@@ -43,7 +46,8 @@ std::vector<std::string> SplitDocuments(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) {
     std::string_view t = line;
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\r')) t.remove_suffix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\r'))
+      t.remove_suffix(1);
     if (t == "---" || t.substr(0, 4) == "--- ") {
       docs.emplace_back();
       continue;
@@ -171,16 +175,16 @@ void RunGet(const Flags& flags, const std::string& kind) {
   }
   simdjson::dom::parser parser;
   auto root = ParseOrExit(parser, r.body);
-  std::string spec = kind == "policies"
-                         ? Str(root["spec_generation"], "spec")
-                         : Str(root, "spec");
+  std::string spec = kind == "policies" ? Str(root["spec_generation"], "spec")
+                                        : Str(root, "spec");
   if (kind == "policies") {
-    std::printf("# policy %s: generation %llu of %llu (active %llu)\n",
-                flags.name.c_str(),
-                static_cast<unsigned long long>(
-                    Num(root["spec_generation"], "generation")),
-                static_cast<unsigned long long>(Num(root, "latest_generation")),
-                static_cast<unsigned long long>(Num(root, "active_generation")));
+    std::printf(
+        "# policy %s: generation %llu of %llu (active %llu)\n",
+        flags.name.c_str(),
+        static_cast<unsigned long long>(
+            Num(root["spec_generation"], "generation")),
+        static_cast<unsigned long long>(Num(root, "latest_generation")),
+        static_cast<unsigned long long>(Num(root, "active_generation")));
   }
   std::fwrite(spec.data(), 1, spec.size(), stdout);
 }
@@ -209,6 +213,87 @@ void RunGenerations(const Flags& flags) {
   }
 }
 
+// The spec text of one generation of a policy.
+std::string GenerationSpec(api::Client& client, const std::string& name,
+                           uint64_t generation) {
+  api::HttpResponse r =
+      CallOrExit(client, "GET",
+                 absl::StrCat("/v1/policies/", UrlEncode(name),
+                              "?generation=", generation));
+  simdjson::dom::parser parser;
+  auto root = ParseOrExit(parser, r.body);
+  return Str(root["spec_generation"], "spec");
+}
+
+// `retro policy diff NAME`: the active generation against the latest (or
+// any two, or a file's document: what apply would change). Exit 0 when the
+// same, 1 when they differ, like diff(1).
+void RunDiff(const Flags& flags) {
+  api::Client client(flags.client);
+  api::HttpResponse r = CallOrExit(
+      client, "GET", absl::StrCat("/v1/policies/", UrlEncode(flags.name)));
+  simdjson::dom::parser parser;
+  auto root = ParseOrExit(parser, r.body);
+  const uint64_t active = Num(root, "active_generation");
+  const uint64_t latest = Num(root, "latest_generation");
+  auto label = [&](uint64_t g) {
+    return absl::StrCat("policy/", flags.name, " generation ", g,
+                        g == active ? " (active)" : "");
+  };
+  uint64_t from = flags.from > 0 ? flags.from : active;
+  // Nothing given and the active generation is the latest: the last change.
+  if (flags.from == 0 && flags.to == 0 && flags.file.empty() &&
+      active == latest && latest > 1) {
+    from = latest - 1;
+  }
+  base::LineDiffOptions options;
+  options.from_label = label(from);
+  std::string from_text = GenerationSpec(client, flags.name, from);
+  std::string to_text;
+  if (!flags.file.empty()) {
+    if (flags.to > 0) {
+      std::fprintf(stderr, "error: give --to or --file, not both\n");
+      throw ExitRequest{kExitUsage};
+    }
+    std::string text = ReadFileOrExit(flags.file);
+    bool found = false;
+    for (const std::string& doc : SplitDocuments(text)) {
+      std::vector<policy::Problem> ignored;
+      policy::FileDocs d = policy::LoadDocuments(flags.file, doc, &ignored);
+      if (d.policies.size() == 1 && d.policies[0].name.value == flags.name) {
+        to_text = doc;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      std::fprintf(stderr, "error: %s has no policy named '%s'\n",
+                   flags.file.c_str(), flags.name.c_str());
+      throw ExitRequest{kExitFailure};
+    }
+    options.to_label = flags.file;
+  } else {
+    const uint64_t to = flags.to > 0 ? flags.to : latest;
+    if (to == from) {
+      std::fprintf(stderr,
+                   "no differences: generation %llu is both sides (give "
+                   "--from/--to, or --file to compare a file)\n",
+                   static_cast<unsigned long long>(to));
+      return;
+    }
+    to_text = GenerationSpec(client, flags.name, to);
+    options.to_label = label(to);
+  }
+  std::string diff = base::UnifiedLineDiff(from_text, to_text, options);
+  if (diff.empty()) {
+    std::fprintf(stderr, "no differences between %s and %s\n",
+                 options.from_label.c_str(), options.to_label.c_str());
+    return;
+  }
+  std::fwrite(diff.data(), 1, diff.size(), stdout);
+  throw ExitRequest{kExitFailure};
+}
+
 void RunDelete(const Flags& flags, const std::string& kind) {
   api::Client client(flags.client);
   CallOrExit(client, "DELETE",
@@ -233,9 +318,8 @@ void AddRemote(CLI::App* cmd, const std::string& kind) {
   apply->add_option("files", flags->files, "YAML files")->required();
   apply->add_option("--name", flags->name, "only the document with this name");
   AddClientFlags(apply, &flags->client);
-  apply->callback([flags, is_policy] {
-    RunApply(*flags, is_policy, !is_policy);
-  });
+  apply->callback(
+      [flags, is_policy] { RunApply(*flags, is_policy, !is_policy); });
 
   auto lf = std::make_shared<Flags>();
   CLI::App* list = cmd->add_subcommand(
@@ -262,6 +346,22 @@ void AddRemote(CLI::App* cmd, const std::string& kind) {
     AddOutput(gens, nf.get());
     AddClientFlags(gens, &nf->client);
     gens->callback([nf] { RunGenerations(*nf); });
+
+    auto ff = std::make_shared<Flags>();
+    CLI::App* diff = cmd->add_subcommand(
+        "diff",
+        "Show what changed between two generations of a policy (default: the "
+        "active one and the latest, or the latest and the one before), or "
+        "between the active one and a file's "
+        "document (what apply would change); exit 1 when they differ");
+    diff->add_option("name", ff->name, "policy name")->required();
+    diff->add_option("--from", ff->from,
+                     "generation (default: the active one)");
+    diff->add_option("--to", ff->to, "generation (default: the latest)");
+    diff->add_option("--file", ff->file,
+                     "compare with the document of this name in a YAML file");
+    AddClientFlags(diff, &ff->client);
+    diff->callback([ff] { RunDiff(*ff); });
   }
 
   auto df = std::make_shared<Flags>();
@@ -286,7 +386,8 @@ void RegisterPolicyRemote(CLI::App& app) {
 
 void RegisterSource(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
-      "source", "Manage Source documents (how envelopes are read) on the server");
+      "source",
+      "Manage Source documents (how envelopes are read) on the server");
   cmd->require_subcommand(1);
   AddRemote(cmd, "sources");
 }

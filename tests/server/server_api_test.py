@@ -282,6 +282,30 @@ class ServerApiTest(unittest.TestCase):
         status, r = s.json("GET", "/v1/policies/gen-test/generations")
         self.assertEqual([g["generation"] for g in r["generations"]], [1, 2])
         self.assertEqual(r["active_generation"], 2)
+        # `retro policy diff`: the last change, any two generations, a file.
+        env = dict(os.environ, RETRO_SERVER=s.url, RETRO_TOKEN=s.admin)
+
+        def diff(*args):
+            return subprocess.run([RETRO, "policy", "diff", "gen-test", *args],
+                                  capture_output=True, text=True, env=env)
+        p = diff()
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--- policy/gen-test generation 1\n"
+                      "+++ policy/gen-test generation 2 (active)\n", p.stdout)
+        self.assertIn("\n-      embeddings: 0.0002\n"
+                      "+      embeddings: 0.0003\n", p.stdout)
+        p = diff("--from", "2", "--to", "1")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("+      embeddings: 0.0002\n", p.stdout)
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(doc3)
+            f.flush()
+            p = diff("--file", f.name)
+            self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)
+            self.assertIn("no differences", p.stderr)
+        p = diff("--to", "7")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("generation 7", p.stderr)
         status, r = s.json("DELETE", "/v1/policies/gen-test")
         self.assertEqual(status, 200)
         status, r = s.json("GET", "/v1/policies")
