@@ -57,16 +57,6 @@ std::vector<std::string> SplitDocuments(const std::string& text) {
   return docs;
 }
 
-simdjson::dom::element ParseOrExit(simdjson::dom::parser& parser,
-                                   const std::string& body) {
-  simdjson::dom::element root;
-  if (parser.parse(body).get(root)) {
-    std::fprintf(stderr, "error: the server's answer is not JSON\n");
-    throw ExitRequest{kExitFailure};
-  }
-  return root;
-}
-
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get_string().get(v)) return "";

@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "api/client.h"
 #include "cli/command.h"
+#include "simdjson.h"
 
 namespace retro::cli {
 
@@ -39,6 +40,17 @@ inline api::HttpResponse CallOrExit(api::Client& client,
     throw ExitRequest{r->status == 503 ? kExitUnavailable : kExitFailure};
   }
   return std::move(*r);
+}
+
+// The server's JSON answer; exits (1) when it is not JSON.
+inline simdjson::dom::element ParseOrExit(simdjson::dom::parser& parser,
+                                          const std::string& body) {
+  simdjson::dom::element root;
+  if (parser.parse(body).get(root)) {
+    std::fprintf(stderr, "error: the server's answer is not JSON\n");
+    throw ExitRequest{kExitFailure};
+  }
+  return root;
 }
 
 inline std::string UrlEncode(std::string_view s) {

@@ -62,16 +62,6 @@ struct RunFlags {
 
 bool Json(const RunFlags& f) { return f.output == "json"; }
 
-simdjson::dom::element ParseOrExit(simdjson::dom::parser& parser,
-                                   const std::string& body) {
-  simdjson::dom::element root;
-  if (parser.parse(body).get(root)) {
-    std::fprintf(stderr, "error: the server's answer is not JSON\n");
-    throw ExitRequest{kExitFailure};
-  }
-  return root;
-}
-
 void PrintBody(const std::string& body) {
   std::fwrite(body.data(), 1, body.size(), stdout);
   if (body.empty() || body.back() != '\n') std::fputc('\n', stdout);
