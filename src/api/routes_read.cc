@@ -1,6 +1,7 @@
 // GET /v1/records, /v1/audit, /metrics, /healthz, /readyz.
 #include "absl/strings/str_cat.h"
 #include "api/http_util.h"
+#include "api/run_metrics.h"
 #include "api/server.h"
 #include "base/strings.h"
 #include "httplib.h"
@@ -103,6 +104,7 @@ void Server::AddReadRoutes() {
 
   Route("GET", "/metrics", Role::kViewer, Access::kPublic, "metrics",
         [this](const Call& c) {
+          run_metrics_->Update(*runs_);
           prometheus::TextSerializer serializer;
           c.res.status = 200;
           c.res.set_content(serializer.Serialize(metrics_.registry->Collect()),

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/http_util.h"
+#include "api/run_metrics.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "httplib.h"
@@ -94,6 +95,7 @@ absl::Status Server::Init() {
       reprocess::RunManager::Deps{store_.get(), catalog_.get(), live_.get(),
                                   &handoffs_, &metrics_},
       run_options);
+  run_metrics_ = std::make_unique<RunMetrics>(*metrics_.registry);
   ingestor_ = std::make_unique<pipeline::Ingestor>(
       store_.get(), catalog_.get(), live_.get(), &metrics_, options_.ingest);
 

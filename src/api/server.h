@@ -35,6 +35,8 @@ struct Response;
 
 namespace retro::api {
 
+class RunMetrics;  // run_metrics.h
+
 struct ServerOptions {
   std::string data_dir = "./retro-data";
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 = any free
@@ -104,6 +106,7 @@ class Server {
   pipeline::HandoffRegistry handoffs_;
   std::unique_ptr<pipeline::LiveProcessor> live_;
   std::unique_ptr<reprocess::RunManager> runs_;
+  std::unique_ptr<RunMetrics> run_metrics_;
   std::unique_ptr<pipeline::Ingestor> ingestor_;
   std::unique_ptr<httplib::Server> http_;
   std::thread upkeep_;

@@ -123,6 +123,21 @@ class RunManager {
 
   std::vector<Insight> Insights();
 
+  // For /metrics: how many runs are in each state, and the open runs'
+  // progress.
+  struct OpenRun {
+    std::string id;
+    std::string policies;  // comma-separated
+    std::string state;
+    double progress = 0;  // scanned / total, 0..1
+    double rate = 0;      // events/s
+  };
+  struct Stats {
+    std::vector<std::pair<std::string, uint64_t>> by_state;  // every state
+    std::vector<OpenRun> open;  // queued, running, paused
+  };
+  Stats GetStats();
+
   // Blocks until the run is no longer queued or running, or timeout (tests,
   // bench). Returns the run as it is then.
   [[nodiscard]] absl::StatusOr<RunInfo> Wait(std::string_view id,

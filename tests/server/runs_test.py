@@ -267,6 +267,22 @@ class RunsTest(unittest.TestCase):
         self.assertEqual(sum(r["count"] for r in report["error_reasons"]),
                          len(errored))
         self.assertEqual(sorted(e["id"] for e in report["errors"]), errored)
+        # The error rate is an insight, and /metrics says so too.
+        status, ins = s.json("GET", "/v1/insights")
+        self.assertIn(("error_rate", "warning", bad["id"]),
+                      [(i["kind"], i["severity"], i["run"])
+                       for i in ins["insights"]])
+        n_error_rate = sum(i["kind"] == "error_rate" for i in ins["insights"])
+        status, text = s.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        metrics = dict(line.rsplit(" ", 1) for line in text.splitlines()
+                       if line and not line.startswith("#"))
+        self.assertEqual(
+            float(metrics['retro_insights{kind="error_rate",'
+                          'severity="warning"}']), n_error_rate)
+        self.assertGreaterEqual(
+            float(metrics['retro_runs{state="succeeded"}']), 1)
+        self.assertEqual(float(metrics['retro_runs{state="running"}']), 0)
         # The fix, re-run over the errored events only.
         self.assertEqual(apply(s, FIXED, "flaky", activate=False), 3)
         fixed = preview(s, "flaky", 3, evs)
@@ -407,6 +423,16 @@ class RunsTest(unittest.TestCase):
         p2 = s.json("GET", f"/v1/runs/{rid}")[1]["counters"]["processed"]
         self.assertEqual(p1, p2)
         self.assertLess(p2, N_EVENTS)
+        # An open run's progress is a metric, labelled with its state.
+        status, text = s.request("GET", "/metrics")
+        line = [l for l in text.splitlines()
+                if l.startswith("retro_run_progress_ratio{") and rid in l]
+        self.assertEqual(len(line), 1, line)
+        self.assertIn('state="paused"', line[0])
+        self.assertIn('policy="control"', line[0])
+        progress = float(line[0].rsplit(" ", 1)[1])
+        self.assertGreater(progress, 0)
+        self.assertLess(progress, 1)
         run = self.act(rid, "resume")
         self.assertIn(run["state"], ("queued", "running"))
         run = self.act(rid, "rethrottle", {"max_rate": 0})
@@ -423,6 +449,8 @@ class RunsTest(unittest.TestCase):
         run = wait_run(s, rid)
         self.assertEqual(run["state"], "succeeded", run)
         self.assertEqual(run["progress"]["percent"], 100.0)
+        status, text = s.request("GET", "/metrics")
+        self.assertNotIn(rid, text, "a finished run is no longer open")
         self.act(rid, "discard")
         # Cancel, then resume from the cursors, then cancel for good.
         run = self.start({"policies": ["control"], "from": "-2d",
