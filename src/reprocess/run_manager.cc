@@ -1,6 +1,7 @@
 #include "reprocess/run_manager.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -93,6 +94,7 @@ class RunManager::Impl {
   absl::StatusOr<RunInfo> Discard(std::string_view id);
   absl::StatusOr<RunInfo> Rollback(std::string_view id);
   std::vector<Insight> Insights();
+  RunManager::Stats GetStats();
   absl::StatusOr<RunInfo> Wait(std::string_view id, absl::Duration timeout);
 
  private:
@@ -1327,6 +1329,39 @@ std::vector<Insight> RunManager::Impl::Insights() {
   return out;
 }
 
+RunManager::Stats RunManager::Impl::GetStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  RunManager::Stats out;
+  constexpr RunState kStates[] = {
+      RunState::kQueued,    RunState::kRunning,   RunState::kPaused,
+      RunState::kSucceeded, RunState::kFailed,    RunState::kCancelled,
+      RunState::kPromoted,  RunState::kDiscarded, RunState::kRolledBack};
+  std::array<uint64_t, std::size(kStates)> counts{};
+  if (!EnsureLoaded().ok()) return out;
+  for (const auto& [id, entry] : runs_) {
+    const RunState state = entry->doc.info.state;
+    ++counts[static_cast<size_t>(state)];
+    if (state != RunState::kQueued && state != RunState::kRunning &&
+        state != RunState::kPaused) {
+      continue;
+    }
+    RunInfo info = Info(entry.get());
+    std::vector<std::string> names;
+    for (const RunTarget& t : info.targets) names.push_back(t.policy);
+    out.open.push_back({info.id, absl::StrJoin(names, ","),
+                        std::string(RunStateName(state)),
+                        info.total == 0 ? 0
+                                        : static_cast<double>(info.scanned) /
+                                              static_cast<double>(info.total),
+                        info.rate});
+  }
+  for (RunState s : kStates) {
+    out.by_state.emplace_back(std::string(RunStateName(s)),
+                              counts[static_cast<size_t>(s)]);
+  }
+  return out;
+}
+
 absl::StatusOr<RunInfo> RunManager::Impl::Wait(std::string_view id,
                                                absl::Duration timeout) {
   const auto deadline =
@@ -1398,6 +1433,7 @@ absl::StatusOr<RunInfo> RunManager::Rollback(std::string_view id,
   return impl_->Rollback(id);
 }
 std::vector<Insight> RunManager::Insights() { return impl_->Insights(); }
+RunManager::Stats RunManager::GetStats() { return impl_->GetStats(); }
 absl::StatusOr<RunInfo> RunManager::Wait(std::string_view id,
                                          absl::Duration timeout) {
   return impl_->Wait(id, timeout);
