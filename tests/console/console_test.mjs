@@ -169,6 +169,7 @@ async function recordSummaries(page, server) {
 
 // ---------------------------------------------------------------- the test
 async function main() {
+  fs.rmSync(shots, { recursive: true, force: true });  // this run's only
   fs.mkdirSync(shots, { recursive: true });
   const server = new Server();
   let browser;
