@@ -25,10 +25,12 @@ test: build
 bench: build
 	$(BUILD)/src/cli/retro bench cel
 
-# The sanitizer smoke step: the engine's and the policies' tests under
-# ASan+UBSan (the parsers, the evaluator and the loaders see hostile input).
+# The sanitizer smoke step under ASan+UBSan: the engine's and the policies'
+# tests (the parsers, the evaluator and the loaders see hostile input), and
+# the store's, the pipeline's and the runs' (threads, batches, recovery).
 ASAN_TARGETS := base_test cel_core_test cel_parser_test cel_checker_test \
-                cel_stdlib_test cel_ext_test cel_json_test cel_conformance policy_test
+                cel_stdlib_test cel_ext_test cel_json_test cel_conformance policy_test \
+                store_test pipeline_test run_manager_test run_json_test
 asan: setup
 	cmake --preset asan-ubsan
 	cmake --build build/asan -j $(JOBS) --target $(ASAN_TARGETS)
