@@ -1,5 +1,7 @@
 #include "bench/reprocess_bench_lib.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,6 +41,14 @@ double Median(std::vector<double> v) {
 int Threads(int parallelism) {
   if (parallelism > 0) return parallelism;
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// User + system CPU time of the process so far.
+double CpuSeconds() {
+  struct rusage u;
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 double Mb(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
@@ -205,6 +215,7 @@ absl::Status TimeRun(Engine& engine, const History& h, int parallelism,
   request.reason = "retro bench reprocess";
   round->rss_before = CurrentRss();
   RssSampler sampler;
+  const double cpu_start = CpuSeconds();
   auto start = Clock::now();
   auto created = engine.runs->Create(request, "bench");
   if (!created.ok()) {
@@ -214,6 +225,7 @@ absl::Status TimeRun(Engine& engine, const History& h, int parallelism,
   }
   auto info = engine.runs->Wait(created->id, absl::Hours(24));
   round->run_seconds = Since(start);
+  round->run_cpu_seconds = CpuSeconds() - cpu_start;
   round->rss_peak_during = sampler.Stop();
   round->rss_growth = round->rss_peak_during - round->rss_before;
   if (!info.ok()) return info.status();
@@ -225,6 +237,8 @@ absl::Status TimeRun(Engine& engine, const History& h, int parallelism,
   round->skipped = info->skipped;
   round->run_events_per_second =
       static_cast<double>(info->scanned) / round->run_seconds;
+  round->run_events_per_cpu_second = static_cast<double>(info->scanned) /
+                                     std::max(round->run_cpu_seconds, 1e-9);
   if (info->state != reprocess::RunState::kSucceeded) {
     return absl::InternalError(absl::StrCat("run ", info->id, " ended ",
                                             round->state, ": ", info->error));
@@ -306,8 +320,10 @@ absl::StatusOr<ReprocessBenchResult> RunReprocessBench(
   for (int r = 0; r < std::max(1, options.rounds); ++r) {
     ReprocessRound& round = result.rounds.emplace_back();
     // The limit first: the run then meets no colder cache than it did.
+    const double cpu_start = CpuSeconds();
     auto scan =
         ScanAndParse(engine.store->events(), filter, result.parallelism);
+    round.limit_cpu_seconds = CpuSeconds() - cpu_start;
     if (!scan.ok()) return scan.status();
     if (scan->events != h.events) {
       return absl::InternalError(absl::StrCat("the scan saw ", scan->events,
@@ -315,6 +331,8 @@ absl::StatusOr<ReprocessBenchResult> RunReprocessBench(
     }
     round.limit_seconds = scan->seconds;
     round.limit_events_per_second = scan->events / scan->seconds;
+    round.limit_events_per_cpu_second =
+        scan->events / std::max(round.limit_cpu_seconds, 1e-9);
     limit_rates.push_back(round.limit_events_per_second);
     if (result.error.empty()) {
       st = TimeRun(engine, h, options.parallelism, &round, log);
@@ -331,12 +349,16 @@ absl::StatusOr<ReprocessBenchResult> RunReprocessBench(
             "round %d: run %.0f events/s (%.2f s: setup %.2f, scan %.2f) | "
             "scan+parse limit %.0f "
             "events/s (%.2f s) | run/limit %.0f%% | RSS %.0f MB -> peak %.0f "
-            "MB during the run (+%.0f MB)\n",
+            "MB during the run (+%.0f MB) | per CPU second: run %.0f, "
+            "limit %.0f (%.0f%%)\n",
             r + 1, round.run_events_per_second, round.run_seconds,
             round.setup_seconds, round.scan_seconds,
             round.limit_events_per_second, round.limit_seconds,
             round.ratio * 100, Mb(round.rss_before), Mb(round.rss_peak_during),
-            Mb(round.rss_growth));
+            Mb(round.rss_growth), round.run_events_per_cpu_second,
+            round.limit_events_per_cpu_second,
+            100 * round.run_events_per_cpu_second /
+                std::max(round.limit_events_per_cpu_second, 1e-9));
       } else {
         std::fprintf(log,
                      "round %d: run FAILED (%s) | scan+parse limit %.0f "
@@ -388,6 +410,8 @@ std::string ReprocessBenchJson(const ReprocessBenchResult& r) {
         ",\"limit_events_per_second\":",
         absl::StrFormat("%.0f", x.limit_events_per_second),
         ",\"run_over_limit\":", absl::StrFormat("%.3f", x.ratio),
+        ",\"run_cpu_seconds\":", absl::StrFormat("%.3f", x.run_cpu_seconds),
+        ",\"limit_cpu_seconds\":", absl::StrFormat("%.3f", x.limit_cpu_seconds),
         ",\"rss_before_bytes\":", x.rss_before,
         ",\"rss_peak_during_run_bytes\":", x.rss_peak_during,
         ",\"rss_growth_bytes\":", x.rss_growth, ",\"counters\":");

@@ -37,8 +37,10 @@ struct HistoryOptions {
   int64_t events = 1'000'000;
   uint64_t seed = 1;
   // Data directory (the store is <dir>/store, as `retro serve --data`).
-  // Empty: a fresh temporary directory, removed at the end. A given one
-  // must not hold a store yet.
+  // Empty: a fresh temporary directory, removed at the end. A given one is
+  // kept: it must hold no store yet, or the history an earlier bench built
+  // there with the same events, seed and policy and no event added since
+  // (bench-history.txt says which), which is then reused as it is.
   std::string dir;
   // Policy file and the policy in it; empty: the checkout's
   // examples/policies/workloads.activity.yaml and `deployments`.
@@ -68,7 +70,12 @@ struct ReprocessRound {
   double setup_seconds = 0, scan_seconds = 0;
   double limit_seconds = 0;  // scan and parse only
   double limit_events_per_second = 0;
-  double ratio = 0;             // run / limit
+  double ratio = 0;  // run / limit
+  // CPU time of the whole process (user + system) during the run and the
+  // limit, and events per CPU second: steadier than the wall-clock rates on
+  // a machine other work shares.
+  double run_cpu_seconds = 0, limit_cpu_seconds = 0;
+  double run_events_per_cpu_second = 0, limit_events_per_cpu_second = 0;
   int64_t rss_before = 0;       // bytes, when the run was created
   int64_t rss_peak_during = 0;  // bytes, sampled every 10 ms
   int64_t rss_growth = 0;       // peak during - before

@@ -75,6 +75,31 @@ TEST(ReprocessHistoryTest, RefusesADirectoryThatHoldsAStore) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReprocessHistoryTest, ReusesTheHistoryItBuiltInADirectory) {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     "retro-reprocess-bench-test-reuse")
+                        .string();
+  std::filesystem::remove_all(dir);
+  HistoryOptions options;
+  options.events = 300;
+  options.dir = dir;
+  auto built = BuildHistory(options, 1, nullptr);
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_FALSE(built->temporary);
+  auto again = BuildHistory(options, 1, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->events, 300);
+  EXPECT_EQ(again->max_seq, built->max_seq);
+  EXPECT_EQ(again->bytes, built->bytes);
+  EXPECT_EQ(again->first, built->first);
+  EXPECT_EQ(again->last, built->last);
+  // Another history is not that one.
+  options.seed = 2;
+  auto other = BuildHistory(options, 1, nullptr);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ReprocessBenchTest, ShadowRunCoversEveryEventAndChangesTheFirstRule) {
   ReprocessBenchOptions options;
   options.history.events = kEvents;

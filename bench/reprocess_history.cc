@@ -1,5 +1,6 @@
 #include "bench/reprocess_history.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -8,11 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "bench/audit_event_gen.h"
 #include "pipeline/catalog.h"
 #include "pipeline/record_convert.h"
@@ -28,6 +32,63 @@ namespace fs = std::filesystem;
 // Events (and their records) per append: big unsynced batches, since
 // loading is not what is measured.
 constexpr size_t kLoadBatch = 8192;
+
+// Beside the store of a history built in a given --dir: what the benches
+// need to reuse it instead of building it again.
+constexpr const char* kHistoryFile = "bench-history.txt";
+
+std::string HistoryText(const HistoryOptions& options, int live_workers,
+                        const History& h) {
+  return absl::StrCat("events ", h.events, "\nseed ", options.seed, "\npolicy ",
+                      h.policy, "\nlive_workers ", live_workers, "\nbytes ",
+                      h.bytes, "\nfirst_ns ", base::ToUnixNanos(h.first),
+                      "\nlast_ns ", base::ToUnixNanos(h.last), "\nmax_seq ",
+                      h.max_seq, "\nload_seconds ", h.load_seconds, "\n");
+}
+
+// A history built earlier in options.dir with the same events, seed, policy
+// and live workers, whose store holds no event since: reused as it is (the
+// benches' runs are discarded, so the store is as built). Nullopt when there
+// is none to reuse.
+std::optional<History> ReusableHistory(const HistoryOptions& options,
+                                       int live_workers) {
+  if (options.dir.empty() || !options.export_file.empty()) return std::nullopt;
+  std::ifstream in(fs::path(options.dir) / kHistoryFile);
+  if (!in) return std::nullopt;
+  base::StringMap<std::string> kv;
+  std::string key, value;
+  while (in >> key >> value) kv[key] = value;
+  auto num = [&](const char* k, auto* out) {
+    auto it = kv.find(k);
+    return it != kv.end() && absl::SimpleAtoi(it->second, out);
+  };
+  History h;
+  h.dir = options.dir;
+  h.policy = options.policy;
+  int64_t seed = 0, workers = 0, first = 0, last = 0;
+  if (!num("events", &h.events) || !num("seed", &seed) ||
+      !num("live_workers", &workers) || !num("bytes", &h.bytes) ||
+      !num("first_ns", &first) || !num("last_ns", &last) ||
+      !num("max_seq", &h.max_seq) || !kv.contains("policy") ||
+      !absl::SimpleAtod(kv["load_seconds"], &h.load_seconds)) {
+    return std::nullopt;
+  }
+  if (h.events != options.events ||
+      static_cast<uint64_t>(seed) != options.seed || workers != live_workers ||
+      kv["policy"] != options.policy) {
+    return std::nullopt;
+  }
+  h.first = absl::FromUnixNanos(first);
+  h.last = absl::FromUnixNanos(last);
+  store::StoreOptions so;
+  so.path = h.dir + "/store";
+  so.create_if_missing = false;
+  auto store = store::OpenStore(so);
+  if (!store.ok() || (*store)->events().MaxSeq() != h.max_seq) {
+    return std::nullopt;
+  }
+  return h;
+}
 
 // A file of the checkout the binary was built from (examples/...), else of
 // the configured source directory.
@@ -180,9 +241,12 @@ absl::StatusOr<std::string> MakeDir(const HistoryOptions& options,
     return tmpl;
   }
   if (fs::exists(fs::path(options.dir) / "store", ec)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--dir ", options.dir,
-                     " already holds a store; pass a new or empty directory"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--dir ", options.dir,
+        " already holds a store that is not a reusable bench history (no ",
+        kHistoryFile,
+        ", or built with other --events/--seed/--name, or changed since); "
+        "pass a new or empty directory"));
   }
   fs::create_directories(options.dir, ec);
   if (ec) {
@@ -314,6 +378,13 @@ absl::StatusOr<History> BuildHistory(const HistoryOptions& options,
   auto gen2 = ChangeSummary(*gen1, options.policy);
   if (!gen2.ok()) return gen2.status();
 
+  if (std::optional<History> reused = ReusableHistory(options, live_workers)) {
+    if (log != nullptr) {
+      std::fprintf(log, "reusing the history of %lld events in %s\n",
+                   static_cast<long long>(reused->events), reused->dir.c_str());
+    }
+    return *std::move(reused);
+  }
   History h;
   h.policy = options.policy;
   auto dir = MakeDir(options, &h.temporary);
@@ -365,6 +436,14 @@ absl::StatusOr<History> BuildHistory(const HistoryOptions& options,
   if (!st.ok()) {
     HistoryCleanup cleanup(h);
     return st;
+  }
+  // The load's store is closed: give its freed heap (memtables, blocks,
+  // the background threads' arenas) back, so that the RSS the benches
+  // report is the engine's, not what malloc kept of the load.
+  malloc_trim(0);
+  if (!h.temporary) {
+    std::ofstream meta(fs::path(h.dir) / kHistoryFile);
+    meta << HistoryText(options, live_workers, h);
   }
   return h;
 }

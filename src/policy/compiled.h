@@ -10,6 +10,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,6 +89,8 @@ struct RuleList {
   PayloadSelections payload;  // what select and the rules read
 };
 
+class SourceSet;
+
 class CompiledPolicy {
  public:
   const std::string& name() const { return name_; }
@@ -117,6 +120,17 @@ class CompiledPolicy {
   const RuleList& rules() const { return native_; }
 
   const std::vector<TestDoc>& tests() const { return tests_; }
+
+  // A prefilter on the raw event, before any parsing: false only when no
+  // event of `type` whose raw JSON is `raw` can be selected by this policy
+  // (exact; true for anything unsure). An ActivityPolicy compares
+  // objectRef.resource (audit) or the regarding object's kind (events), and
+  // a non-empty apiGroup, with its own: a payload in which one of them does
+  // not occur literally and that holds no `\u` escape cannot hold them.
+  // A Policy: only its inputs (its `select` is arbitrary CEL). Says nothing
+  // about whether the event loads (see Evaluator::Load).
+  bool MaySelect(std::string_view type, std::string_view raw,
+                 const SourceSet& sources) const;
 
  private:
   friend class PolicyCompiler;

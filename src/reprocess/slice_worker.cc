@@ -14,6 +14,9 @@ namespace {
 
 using policy::OutcomeKind;
 
+// The outcome of every target for an event none of them may select.
+const policy::Outcome kUnselected;
+
 // The object GET /v1/records serves for a record.
 std::string RecordJson(const store::Record& r) {
   std::string out = "{\"policy\":";
@@ -94,19 +97,35 @@ absl::StatusOr<std::string> SliceWorker::ReadScan(const SlicePlan& plan,
   f.types = ctx_->types;
   f.tenants = ctx_->tenants;
   f.max_seq = ctx_->cutoff_seq;
-  return store_->events().Visit(f, cursor, max_events,
-                                [this](const store::EventView& v) {
-                                  if (n_events_ == events_.size())
-                                    events_.emplace_back();
-                                  Ev& e = events_[n_events_++];
-                                  e.type.assign(v.type);
-                                  e.id.assign(v.id);
-                                  e.tenant.assign(v.tenant);
-                                  e.data.assign(v.data);
-                                  e.time = v.time;
-                                  e.seq = v.seq;
-                                  return true;
-                                });
+  // With a filter, every event is loaded to evaluate it; without one, an
+  // event no target may select is kept as its metadata only.
+  const CompiledRun& run = *ctx_->compiled;
+  const bool prefilter = run.filter == nullptr;
+  return store_->events().Visit(
+      f, cursor, max_events, [&](const store::EventView& v) {
+        if (n_events_ == events_.size()) events_.emplace_back();
+        Ev& e = events_[n_events_++];
+        e.type.assign(v.type);
+        e.id.assign(v.id);
+        e.tenant.assign(v.tenant);
+        e.time = v.time;
+        e.seq = v.seq;
+        e.unselectable = prefilter;
+        if (prefilter) {
+          for (const CompiledTarget& t : run.targets) {
+            if (t.compiled->MaySelect(v.type, v.data, run.sources())) {
+              e.unselectable = false;
+              break;
+            }
+          }
+        }
+        if (e.unselectable) {
+          e.data.clear();
+        } else {
+          e.data.assign(v.data);
+        }
+        return true;
+      });
 }
 
 absl::StatusOr<std::string> SliceWorker::ReadRetry(const SlicePlan& plan,
@@ -131,6 +150,7 @@ absl::StatusOr<std::string> SliceWorker::ReadRetry(const SlicePlan& plan,
       e.type.clear();
       continue;
     }
+    e.unselectable = false;
     e.type = std::move(ev->type);
     e.id = std::move(ev->id);
     e.tenant = std::move(ev->tenant);
@@ -249,7 +269,9 @@ void SliceWorker::Evaluate(SliceProgress* progress, ProgressChunk* chunk) {
       progress->skipped += run.targets.size();
       continue;
     }
-    (void)evaluator_.Load(e.type, e.data);
+    // Stored events passed their envelope at ingest, so not loading an
+    // unselectable one changes no outcome (src/reprocess/README.md).
+    if (!e.unselectable) (void)evaluator_.Load(e.type, e.data);
     if (run.filter != nullptr &&
         evaluator_.Evaluate(*run.filter).kind == OutcomeKind::kUnselected) {
       progress->skipped += run.targets.size();
@@ -259,7 +281,8 @@ void SliceWorker::Evaluate(SliceProgress* progress, ProgressChunk* chunk) {
     for (size_t t = 0; t < run.targets.size(); ++t) {
       const CompiledTarget& target = run.targets[t];
       const store::Record* vis = FindVisible(t, i);
-      const policy::Outcome& o = evaluator_.Evaluate(*target.compiled);
+      const policy::Outcome& o =
+          e.unselectable ? kUnselected : evaluator_.Evaluate(*target.compiled);
       const OutcomeKind kind = o.kind;
       if (kind == OutcomeKind::kUnselected && vis == nullptr) {
         ++progress->skipped;

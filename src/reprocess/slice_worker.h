@@ -62,6 +62,10 @@ class SliceWorker {
     std::string type, id, tenant, data;
     absl::Time time;
     uint64_t seq = 0;
+    // No target may select it (CompiledPolicy::MaySelect on the raw
+    // payload): its payload is neither copied nor parsed, and every target
+    // sees it unselected.
+    bool unselectable = false;
   };
   absl::StatusOr<std::string> ReadScan(const SlicePlan& plan,
                                        const std::string& cursor,
