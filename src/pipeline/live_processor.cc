@@ -257,12 +257,17 @@ void LiveProcessor::RunWorker(int index) {
     int64_t now = SteadyNanos();
     lags.Clear();
     for (const WorkItem& item : items) {
-      for (const LiveEvent& le : item.events) {
-        if (le.acked_nanos == 0) continue;
-        int64_t lag = now - le.acked_nanos;
-        lags.Add(lag);
-        metrics_->lag.Add(lag);
-        metrics_->live_lag->Observe(static_cast<double>(lag) / 1e9);
+      // The events of one group commit share their acknowledgement time:
+      // record each run of equal times at once.
+      const std::vector<LiveEvent>& evs = item.events;
+      for (size_t j = 0, k = 0; j < evs.size(); j = k) {
+        const int64_t acked = evs[j].acked_nanos;
+        for (k = j + 1; k < evs.size() && evs[k].acked_nanos == acked; ++k) {
+        }
+        if (acked == 0) continue;
+        const int64_t lag = now - acked;
+        for (size_t m = j; m < k; ++m) lags.Add(lag);
+        metrics_->ObserveLag(lag, k - j);
       }
     }
     recent_lag_.Add(lags, now);

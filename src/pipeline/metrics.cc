@@ -38,7 +38,10 @@ void LagRecorder::Reset() {
   total_ = 0;
 }
 
-Metrics::Metrics() : registry(std::make_shared<prometheus::Registry>()) {
+Metrics::Metrics()
+    : registry(std::make_shared<prometheus::Registry>()),
+      lag_bounds_{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                  0.25,  0.5,    1,     2.5,  5,     10} {
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
   using prometheus::BuildHistogram;
@@ -70,9 +73,7 @@ Metrics::Metrics() : registry(std::make_shared<prometheus::Registry>()) {
                   .Name("retro_live_lag_seconds")
                   .Help("Acknowledged -> record visible, seconds")
                   .Register(*registry)
-                  .Add({}, prometheus::Histogram::BucketBoundaries{
-                               0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                               0.25, 0.5, 1, 2.5, 5, 10});
+                  .Add({}, lag_bounds_);
   queue_depth = &BuildGauge()
                      .Name("retro_live_queue_depth")
                      .Help("Events waiting for live evaluation")
@@ -96,6 +97,23 @@ void Metrics::Reject(const std::string& reason, double n) {
 void Metrics::Outcome(const std::string& policy, const std::string& outcome,
                       double n) {
   outcomes->Add({{"policy", policy}, {"outcome", outcome}}).Increment(n);
+}
+
+void Metrics::ObserveLag(int64_t nanos, uint64_t count) {
+  if (count == 0) return;
+  lag.Add(nanos, count);
+  const double seconds = static_cast<double>(nanos) / 1e9;
+  if (count == 1) {
+    live_lag->Observe(seconds);
+    return;
+  }
+  // Histogram buckets are "le": the first boundary >= the value, else +Inf.
+  std::vector<double> increments(lag_bounds_.size() + 1, 0);
+  size_t b = static_cast<size_t>(
+      std::lower_bound(lag_bounds_.begin(), lag_bounds_.end(), seconds) -
+      lag_bounds_.begin());
+  increments[b] = static_cast<double>(count);
+  live_lag->ObserveMultiple(increments, seconds * static_cast<double>(count));
 }
 
 }  // namespace retro::pipeline

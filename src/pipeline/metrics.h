@@ -42,8 +42,9 @@ struct Metrics {
   Metrics();
   // Reason: "invalid", "conflict", "too_large", "backpressure", ...
   void Reject(const std::string& reason, double n = 1);
-  void Outcome(const std::string& policy, const std::string& outcome,
-               double n);
+  void Outcome(const std::string& policy, const std::string& outcome, double n);
+  // `count` events with the same live lag: `lag` and `live_lag`.
+  void ObserveLag(int64_t nanos, uint64_t count);
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Counter* events_accepted;
@@ -57,6 +58,9 @@ struct Metrics {
   prometheus::Gauge* live_cursor_lag;  // events acknowledged, not processed
   prometheus::Family<prometheus::Counter>* http_requests;
   LagRecorder lag;
+
+ private:
+  std::vector<double> lag_bounds_;  // live_lag's bucket boundaries
 };
 
 }  // namespace retro::pipeline

@@ -48,6 +48,92 @@ struct SnapshotHolder {
   ~SnapshotHolder() { db->ReleaseSnapshot(snapshot); }
 };
 
+// Append's write batch: the bytes it will hold for the new events (so the
+// batch is allocated once), with room for counts, meta and audit entries.
+size_t AppendBatchBytes(std::span<const Event> events,
+                        const std::vector<size_t>& fresh,
+                        const std::vector<std::string>& id_keys) {
+  if (fresh.empty()) return 0;
+  size_t bytes = 4096;
+  for (size_t i : fresh) {
+    const Event& e = events[i];
+    // Per record: tag, cf id, two varint lengths (at most 1 + 1 + 5 + 5).
+    bytes += 3 * 12 + 16 + 8 + 8 + id_keys[i].size() + 1 + 8 + 8 + 16 + 1 +
+             5 * 5 + e.type.size() + e.id.size() + e.tenant.size() +
+             e.source.size() + e.data.size();
+  }
+  return bytes;
+}
+
+struct EventCfs {
+  rocksdb::ColumnFamilyHandle* events;
+  rocksdb::ColumnFamilyHandle* event_seq;
+  rocksdb::ColumnFamilyHandle* event_ids;
+};
+
+// Puts the new events `fresh` (input indices, in seq order) and their index
+// entries. Each column family's entries go in key order: the memtable's
+// skip list then inserts next to the previous key instead of searching
+// from the top for each one (the order of a batch's puts of distinct keys
+// does not change what it writes).
+void PutNewEvents(std::span<const Event> events,
+                  const std::vector<size_t>& fresh,
+                  const std::vector<std::string>& id_keys,
+                  const std::vector<base::Hash128>& hashes,
+                  const std::vector<uint64_t>& seqs, const EventCfs& cfs,
+                  rocksdb::WriteBatch* wb) {
+  if (fresh.empty()) return;
+  struct ByTime {
+    int64_t nanos;
+    uint64_t seq;
+    size_t index;
+  };
+  std::vector<ByTime> by_time;
+  by_time.reserve(fresh.size());
+  for (size_t i : fresh) {
+    by_time.push_back({codec::TimeNanos(events[i].time), seqs[i], i});
+  }
+  std::sort(by_time.begin(), by_time.end(),
+            [](const ByTime& a, const ByTime& b) {
+              return a.nanos != b.nanos ? a.nanos < b.nanos : a.seq < b.seq;
+            });
+  std::string key, header;
+  for (const ByTime& t : by_time) {
+    const Event& e = events[t.index];
+    key.clear();
+    codec::PutTime(&key, e.time);
+    codec::PutU64BE(&key, t.seq);
+    // The value is EventValue(e), written in two parts so the payload is
+    // copied once, straight into the batch.
+    header.clear();
+    header.push_back(static_cast<char>(codec::kValueVersion));
+    codec::PutLp(&header, e.type);
+    codec::PutLp(&header, e.id);
+    codec::PutLp(&header, e.tenant);
+    codec::PutLp(&header, e.source);
+    codec::PutVarint(&header, e.data.size());
+    rocksdb::Slice key_slice(key);
+    rocksdb::Slice parts[2] = {rocksdb::Slice(header), rocksdb::Slice(e.data)};
+    wb->Put(cfs.events, rocksdb::SliceParts(&key_slice, 1),
+            rocksdb::SliceParts(parts, 2));
+  }
+  std::string value;
+  for (size_t i : fresh) {  // seq order
+    key.clear();
+    codec::PutU64BE(&key, seqs[i]);
+    value.clear();
+    codec::PutTime(&value, events[i].time);
+    wb->Put(cfs.event_seq, key, value);
+  }
+  std::vector<size_t> by_id = fresh;
+  std::sort(by_id.begin(), by_id.end(),
+            [&](size_t a, size_t b) { return id_keys[a] < id_keys[b]; });
+  for (size_t i : by_id) {
+    wb->Put(cfs.event_ids, id_keys[i],
+            EncodeEventId({seqs[i], events[i].time, hashes[i]}));
+  }
+}
+
 }  // namespace
 
 absl::Time RocksStore::OldestRetained() const {
@@ -149,7 +235,10 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
     }
   }
 
-  rocksdb::WriteBatch wb;
+  // Decide each event's fate in input order (seqs in input order), then
+  // write the new ones.
+  std::vector<size_t> fresh;  // input indices of the new events, seq order
+  fresh.reserve(n);
   std::map<std::string, uint64_t> counts;
   uint64_t seq = next_seq_;
   for (size_t i = 0; i < n; ++i) {
@@ -169,16 +258,15 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
       continue;
     }
     const uint64_t s = seq++;
-    std::string ekey = EventKey(e.time, s);
-    wb.Put(cf(kEvents), ekey, EventValue(e));
-    wb.Put(cf(kEventSeq), ekey.substr(8), ekey.substr(0, 8));
-    EventIdValue idv{s, e.time, hashes[i]};
-    wb.Put(cf(kEventIds), id_keys[i], EncodeEventId(idv));
-    known.emplace(id_keys[i], idv);
+    known.emplace(id_keys[i], EventIdValue{s, e.time, hashes[i]});
     ++counts[CountKey(e.time, e.type, e.tenant)];
     result.seqs[i] = s;
+    fresh.push_back(i);
     ++result.accepted;
   }
+  rocksdb::WriteBatch wb(AppendBatchBytes(events, fresh, id_keys));
+  PutNewEvents(events, fresh, id_keys, hashes, result.seqs,
+               {cf(kEvents), cf(kEventSeq), cf(kEventIds)}, &wb);
   for (size_t i = 0; i < n; ++i) {
     if (!status[i].ok()) result.rejected.push_back({i, std::move(status[i])});
   }

@@ -148,6 +148,12 @@ absl::Status RocksStore::OpenDb() {
     bool point_lookups = i == kEventIds || i == kRecords || i == kStaging;
     o.table_factory = point_lookups ? bloomed : plain;
     if (i == kEventCounts) o.merge_operator = merge;
+    if (i == kEventIds) {
+      // Ingest's dedup lookups are mostly of new keys: a memtable bloom
+      // filter answers them without searching the skip list.
+      o.memtable_prefix_bloom_size_ratio = 0.1;
+      o.memtable_whole_key_filtering = true;
+    }
     cfs.emplace_back(kCfNames[i], o);
   }
   rocksdb::DB* db = nullptr;
