@@ -113,7 +113,8 @@ absl::Status RocksStore::OpenDb() {
   db_opts.keep_log_file_num = 4;
   db_opts.max_total_wal_size = uint64_t{256} << 20;
 
-  // Compression: LZ4 for upper levels and ZSTD for the bottom when built in.
+  // Compression: LZ4 for upper levels and ZSTD for the bottom when built in,
+  // except raw events (below).
   rocksdb::CompressionType upper = rocksdb::kNoCompression;
   rocksdb::CompressionType bottom = rocksdb::kNoCompression;
   for (rocksdb::CompressionType t : rocksdb::GetSupportedCompressions()) {
@@ -142,7 +143,11 @@ absl::Status RocksStore::OpenDb() {
   for (int i = 0; i < kNumCfs; ++i) {
     rocksdb::ColumnFamilyOptions o;
     o.compression = upper;
-    o.bottommost_compression = bottom;
+    // Raw events are what runs read over and over: LZ4 at every level.
+    // Measured on 1 M generated audit events (904 MB of JSON): 439 MB on
+    // disk against ZSTD's 365 MB, and a shadow run 1.3x as fast (the scan
+    // spent a third of its time in ZSTD).
+    o.bottommost_compression = i == kEvents ? upper : bottom;
     o.write_buffer_size = (i == kEvents ? 64 : 16) << 20;
     o.level_compaction_dynamic_level_bytes = true;
     bool point_lookups = i == kEventIds || i == kRecords || i == kStaging;
