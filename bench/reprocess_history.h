@@ -27,7 +27,8 @@ struct History {
   int64_t events = 0;
   int64_t bytes = 0;  // payload bytes
   double load_seconds = 0;
-  absl::Time first, last;  // event times
+  double compact_seconds = 0;  // the compaction after the load (0: reused)
+  absl::Time first, last;      // event times
   uint64_t max_seq = 0;
 };
 

@@ -104,6 +104,17 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(
   return store;
 }
 
+absl::Status RocksStore::Compact() {
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (int i = 0; i < kNumCfs; ++i) {
+    RETRO_RETURN_IF_ERROR(FromRocks(
+        db_->CompactRange(o, cf(static_cast<Cf>(i)), nullptr, nullptr),
+        "compacting"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RocksStore::OpenDb() {
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options_.create_if_missing;

@@ -52,6 +52,7 @@ class RocksStore final : public Store,
   RecordStore& records() override { return *this; }
   ControlStore& control() override { return *this; }
   const StoreOptions& options() const override { return options_; }
+  absl::Status Compact() override;
 
   // EventStore (rocks_events.cc)
   absl::StatusOr<AppendResult> Append(std::span<const Event> events,

@@ -44,6 +44,9 @@ class Store {
   virtual RecordStore& records() = 0;
   virtual ControlStore& control() = 0;
   virtual const StoreOptions& options() const = 0;
+  // Compacts everything written so far, as it would be at rest (benchmarks
+  // of history; maintenance after a bulk load). Blocks until done.
+  [[nodiscard]] virtual absl::Status Compact() { return absl::OkStatus(); }
 };
 
 // Opens the embedded (RocksDB) store at options.path.
