@@ -125,21 +125,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// The `---`-separated documents of a YAML file, as text.
-std::vector<std::string> SplitDocuments(const std::string& text) {
-  std::vector<std::string> docs(1);
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line == "---") {
-      docs.emplace_back();
-      continue;
-    }
-    docs.back().append(line).push_back('\n');
-  }
-  return docs;
-}
-
 std::string Problems(const std::vector<policy::Problem>& problems) {
   std::string out;
   for (const policy::Problem& p : problems) {
@@ -153,7 +138,7 @@ absl::Status PutSources(const std::string& file, store::Store& store) {
   auto text = ReadFile(file);
   if (!text.ok()) return text.status();
   int n = 0;
-  for (const std::string& doc : SplitDocuments(*text)) {
+  for (const std::string& doc : policy::SplitDocumentTexts(*text)) {
     std::vector<policy::Problem> problems;
     policy::FileDocs docs = policy::LoadDocuments(file, doc, &problems);
     if (policy::HasErrors(problems)) {
@@ -180,7 +165,7 @@ absl::StatusOr<std::string> PolicyText(const std::string& file,
                                        const std::string& name) {
   auto text = ReadFile(file);
   if (!text.ok()) return text.status();
-  for (const std::string& doc : SplitDocuments(*text)) {
+  for (const std::string& doc : policy::SplitDocumentTexts(*text)) {
     std::vector<policy::Problem> problems;
     policy::FileDocs docs = policy::LoadDocuments(file, doc, &problems);
     if (docs.policies.size() == 1 && docs.policies[0].name.value == name) {

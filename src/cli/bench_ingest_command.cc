@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "cli/command.h"
+#include "policy/loader.h"
 
 namespace retro::cli {
 namespace {
@@ -55,20 +56,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::vector<std::string> SplitDocs(const std::string& text) {
-  std::vector<std::string> docs(1);
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line == "---") {
-      docs.emplace_back();
-      continue;
-    }
-    docs.back().append(line).push_back('\n');
-  }
-  return docs;
 }
 
 std::string NameOf(const std::string& doc) {
@@ -184,11 +171,11 @@ void RunBenchIngest(const BenchFlags& f) {
     std::getline(in, token);
   }
   api::Client admin(api::ClientOptions{url, token, 60});
-  for (const std::string& doc : SplitDocs(sources_text)) {
+  for (const std::string& doc : policy::SplitDocumentTexts(sources_text)) {
     if (doc.find("kind: Source") == std::string::npos) continue;
     (void)admin.Send("PUT", "/v1/sources/" + NameOf(doc), doc);
   }
-  for (const std::string& doc : SplitDocs(policies_text)) {
+  for (const std::string& doc : policy::SplitDocumentTexts(policies_text)) {
     if (doc.find("kind:") == std::string::npos) continue;
     (void)admin.Send("PUT", "/v1/policies/" + NameOf(doc), doc);
   }

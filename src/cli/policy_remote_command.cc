@@ -39,24 +39,6 @@ std::string ReadFileOrExit(const std::string& path) {
   return ss.str();
 }
 
-// The documents of a YAML file, split at `---` lines.
-std::vector<std::string> SplitDocuments(const std::string& text) {
-  std::vector<std::string> docs(1);
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view t = line;
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\r'))
-      t.remove_suffix(1);
-    if (t == "---" || t.substr(0, 4) == "--- ") {
-      docs.emplace_back();
-      continue;
-    }
-    docs.back().append(line).push_back('\n');
-  }
-  return docs;
-}
-
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get_string().get(v)) return "";
@@ -86,7 +68,7 @@ void RunApply(const Flags& flags, bool policies, bool sources) {
                    file.c_str());
       throw ExitRequest{kExitFailure};
     }
-    for (const std::string& doc : SplitDocuments(text)) {
+    for (const std::string& doc : policy::SplitDocumentTexts(text)) {
       std::vector<policy::Problem> ignored;
       policy::FileDocs d = policy::LoadDocuments(file, doc, &ignored);
       std::string kind, name;
@@ -247,7 +229,7 @@ void RunDiff(const Flags& flags) {
     }
     std::string text = ReadFileOrExit(flags.file);
     bool found = false;
-    for (const std::string& doc : SplitDocuments(text)) {
+    for (const std::string& doc : policy::SplitDocumentTexts(text)) {
       std::vector<policy::Problem> ignored;
       policy::FileDocs d = policy::LoadDocuments(flags.file, doc, &ignored);
       if (d.policies.size() == 1 && d.policies[0].name.value == flags.name) {

@@ -653,4 +653,23 @@ FileDocs LoadDocuments(std::string file, std::string text,
   return out;
 }
 
+std::vector<std::string> SplitDocumentTexts(std::string_view text) {
+  std::vector<std::string> docs(1);
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    std::string_view t = line;
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\r')) {
+      t.remove_suffix(1);
+    }
+    if (t == "---" || t.substr(0, 4) == "--- ") {
+      docs.emplace_back();
+      continue;
+    }
+    docs.back().append(line).push_back('\n');
+  }
+  return docs;
+}
+
 }  // namespace retro::policy

@@ -8,6 +8,7 @@
 #define RETRO_POLICY_LOADER_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/document.h"
@@ -30,6 +31,11 @@ struct LoadOptions {
 FileDocs LoadDocuments(std::string file, std::string text,
                        std::vector<Problem>* problems,
                        const LoadOptions& options = {});
+
+// The text of each document of a YAML file, split at `---` lines (a `---`
+// followed by spaces or a comment too), each with its line breaks. What
+// `apply` sends one document at a time.
+std::vector<std::string> SplitDocumentTexts(std::string_view text);
 
 }  // namespace retro::policy
 

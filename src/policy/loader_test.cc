@@ -454,3 +454,19 @@ spec:
 
 }  // namespace
 }  // namespace retro::policy
+
+namespace retro::policy {
+namespace {
+
+TEST(SplitDocumentTextsTest, SplitsAtSeparatorLinesOnly) {
+  EXPECT_EQ(SplitDocumentTexts("a: 1\n---\nb: 2\n--- # two\nc: 3\n---  \r\n"),
+            (std::vector<std::string>{"a: 1\n", "b: 2\n", "c: 3\n", ""}));
+  EXPECT_EQ(SplitDocumentTexts("x: '---'\n----\n"),
+            (std::vector<std::string>{"x: '---'\n----\n"}));
+  EXPECT_EQ(SplitDocumentTexts("last: no newline"),
+            (std::vector<std::string>{"last: no newline\n"}));
+  EXPECT_EQ(SplitDocumentTexts(""), (std::vector<std::string>{""}));
+}
+
+}  // namespace
+}  // namespace retro::policy
