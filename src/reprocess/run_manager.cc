@@ -1,11 +1,16 @@
 #include "reprocess/run_manager.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -35,6 +40,16 @@ enum class StopReason : int { kNone, kPause, kCancel, kShutdown };
 
 bool Executable(RunState s) {
   return s == RunState::kQueued || s == RunState::kRunning;
+}
+
+// Lowers the calling thread's priority (Linux nice values are per thread).
+// Best effort: a failure leaves the thread as it was.
+void LowerThreadPriority(int nice) {
+  if (nice <= 0) return;
+  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
+  if (::setpriority(PRIO_PROCESS, tid, std::min(nice, 19)) != 0) {
+    spdlog::debug("run worker: setpriority: {}", std::strerror(errno));
+  }
 }
 
 bool Finished(RunState s) {
@@ -856,6 +871,7 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
   absl::Status error;
   auto halted = [&] { return stopped() || failed.load(); };
   auto work = [&] {
+    LowerThreadPriority(options_.worker_nice);
     SliceWorker worker(&ctx, deps_.store);
     while (!halted()) {
       size_t k = next.fetch_add(1);

@@ -54,6 +54,9 @@ struct RunManagerOptions {
   size_t live_queue_capacity = 200'000;
   // Insights: error rate that raises one.
   double insight_error_rate = 0.01;
+  // Scheduling priority (nice, 0..19) of the run's worker threads: above 0,
+  // live ingest and evaluation get the CPU first and runs take what is left.
+  int worker_nice = 10;
 };
 
 struct RunListQuery {
