@@ -15,6 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "bench/audit_event_gen.h"
@@ -117,14 +118,6 @@ absl::StatusOr<std::string> FindCheckoutFile(std::string_view relative) {
                    " of the checkout; pass --policy and --source"));
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Problems(const std::vector<policy::Problem>& problems) {
   std::string out;
   for (const policy::Problem& p : problems) {
@@ -135,7 +128,7 @@ std::string Problems(const std::vector<policy::Problem>& problems) {
 
 // Stores every Source document of `file`.
 absl::Status PutSources(const std::string& file, store::Store& store) {
-  auto text = ReadFile(file);
+  auto text = base::ReadFile(file);
   if (!text.ok()) return text.status();
   int n = 0;
   for (const std::string& doc : policy::SplitDocumentTexts(*text)) {
@@ -163,7 +156,7 @@ absl::Status PutSources(const std::string& file, store::Store& store) {
 // The text of policy `name`'s document in `file`.
 absl::StatusOr<std::string> PolicyText(const std::string& file,
                                        const std::string& name) {
-  auto text = ReadFile(file);
+  auto text = base::ReadFile(file);
   if (!text.ok()) return text.status();
   for (const std::string& doc : policy::SplitDocumentTexts(*text)) {
     std::vector<policy::Problem> problems;

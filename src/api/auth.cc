@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/file.h"
 #include "yaml-cpp/yaml.h"
 
 namespace retro::api {
@@ -27,14 +28,6 @@ std::string TrimLine(std::string s) {
                         s.back() == ' ' || s.back() == '\t'))
     s.pop_back();
   return s;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -65,8 +58,9 @@ bool ParseRole(std::string_view text, Role* role) {
 
 absl::Status TokenStore::Add(std::string token, Principal principal) {
   if (token.size() < 16) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "token of '", principal.name, "' is too short (at least 16 characters)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("token of '", principal.name,
+                     "' is too short (at least 16 characters)"));
   }
   tokens_[std::move(token)] = std::move(principal);
   return absl::OkStatus();
@@ -75,7 +69,7 @@ absl::Status TokenStore::Add(std::string token, Principal principal) {
 absl::StatusOr<std::string> TokenStore::EnsureAdminToken(
     const std::string& dir) {
   std::string path = absl::StrCat(dir, "/admin.token");
-  auto existing = ReadFile(path);
+  auto existing = base::ReadFile(path);
   std::string token;
   if (existing.ok()) {
     token = TrimLine(*existing);
@@ -107,8 +101,7 @@ absl::Status LoadServerConfig(const std::string& path, ServerConfig* config) {
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
   }
   try {
     if (!root.IsMap()) {
@@ -144,7 +137,7 @@ absl::Status LoadServerConfig(const std::string& path, ServerConfig* config) {
       if (t["token"]) {
         token = t["token"].as<std::string>();
       } else if (t["token_file"]) {
-        auto text = ReadFile(t["token_file"].as<std::string>());
+        auto text = base::ReadFile(t["token_file"].as<std::string>());
         if (!text.ok()) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": ", text.status().message()));

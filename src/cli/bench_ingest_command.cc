@@ -47,17 +47,6 @@ double ProcessCpuSeconds() {
   return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
-    throw ExitRequest{kExitFailure};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string NameOf(const std::string& doc) {
   size_t m = doc.find("metadata:");
   size_t n = doc.find("name:", m);
@@ -142,10 +131,11 @@ void RunBenchIngest(const BenchFlags& f) {
   (void)base::InitLogging("warn");
   // Read the inputs before any thread exists (a missing file exits).
   const std::string sources_text =
-      ReadFile(f.fixtures + "/policies/sources.yaml");
+      ReadFileOrExit(f.fixtures + "/policies/sources.yaml");
   const std::string policies_text =
-      ReadFile(f.fixtures + "/policies/workloads.activity.yaml");
-  const std::string audit_text = ReadFile(f.fixtures + "/events/audit.jsonl");
+      ReadFileOrExit(f.fixtures + "/policies/workloads.activity.yaml");
+  const std::string audit_text =
+      ReadFileOrExit(f.fixtures + "/events/audit.jsonl");
   std::string dir =
       absl::StrCat(std::filesystem::temp_directory_path().string(),
                    "/retro-bench-", getpid());

@@ -7,11 +7,13 @@
 #ifndef RETRO_CLI_COMMAND_H_
 #define RETRO_CLI_COMMAND_H_
 
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "base/file.h"
 
 namespace retro::cli {
 
@@ -25,6 +27,18 @@ inline constexpr int kExitUnavailable = 3;
 struct ExitRequest {
   int code;
 };
+
+// The file's bytes; prints "error: cannot read PATH" and exits (1) when it
+// cannot be read.
+inline std::string ReadFileOrExit(const std::string& path) {
+  absl::StatusOr<std::string> text = base::ReadFile(path);
+  if (!text.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(text.status().message()).c_str());
+    throw ExitRequest{kExitFailure};
+  }
+  return std::move(*text);
+}
 
 using CommandRegistrar = std::function<void(CLI::App& app)>;
 

@@ -28,17 +28,6 @@ struct Flags {
   api::ClientOptions client;
 };
 
-std::string ReadFileOrExit(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "error: cannot read %s\n", path.c_str());
-    throw ExitRequest{kExitFailure};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get_string().get(v)) return "";
