@@ -1056,7 +1056,9 @@ absl::StatusOr<Diff> RunManager::Impl::GetDiff(std::string_view id,
   std::vector<const SliceProgress*> slices;
   auto locks = LockSlices(e, &slices);
   Diff d = MergeDiff(slices, samples);
-  d.final = Finished(e->doc.info.state) && !e->executing;
+  // Finish() sets an ended state only once the workers have joined, so the
+  // slices no longer change (a direct run may still be promoting itself).
+  d.final = Finished(e->doc.info.state);
   return d;
 }
 
