@@ -126,6 +126,9 @@ class RunManager::Impl {
   absl::Status CheckNoOpenRun(const std::vector<std::string>& policies,
                               std::string_view except);
   void StartExecution(RunEntry* e);
+  // Pauses a queued or running run: stops its execution, or marks it.
+  // REQUIRES mu_ held via `lock` (released while joining).
+  absl::Status PauseEntry(RunEntry* e, std::unique_lock<std::mutex>* lock);
   // REQUIRES mu_ held via `lock`; releases it while joining.
   void StopExecution(RunEntry* e, StopReason reason,
                      std::unique_lock<std::mutex>* lock);
@@ -1075,6 +1078,16 @@ absl::StatusOr<ErrorReport> RunManager::Impl::GetErrors(std::string_view id,
 // ---------------------------------------------------------------------------
 // Actions
 
+absl::Status RunManager::Impl::PauseEntry(RunEntry* e,
+                                          std::unique_lock<std::mutex>* lock) {
+  if (e->executing) {
+    StopExecution(e, StopReason::kPause, lock);
+    return absl::OkStatus();
+  }
+  e->doc.info.state = RunState::kPaused;
+  return Persist(e);
+}
+
 absl::StatusOr<RunInfo> RunManager::Impl::Pause(std::string_view id) {
   std::unique_lock<std::mutex> lock(mu_);
   RETRO_ASSIGN_OR_RETURN(RunEntry * e, Find(id));
@@ -1084,12 +1097,7 @@ absl::StatusOr<RunInfo> RunManager::Impl::Pause(std::string_view id) {
     return absl::FailedPreconditionError(
         StateError(info, "pause", "queued or running"));
   }
-  if (e->executing) {
-    StopExecution(e, StopReason::kPause, &lock);
-  } else {
-    info.state = RunState::kPaused;
-    RETRO_RETURN_IF_ERROR(Persist(e));
-  }
+  RETRO_RETURN_IF_ERROR(PauseEntry(e, &lock));
   return Info(e);
 }
 
@@ -1170,12 +1178,7 @@ absl::StatusOr<RunInfo> RunManager::Impl::Rethrottle(
   }
   RETRO_RETURN_IF_ERROR(Persist(e));
   if (max_rate == 0 && Executable(info.state)) {
-    if (e->executing) {
-      StopExecution(e, StopReason::kPause, &lock);
-    } else {
-      info.state = RunState::kPaused;
-      RETRO_RETURN_IF_ERROR(Persist(e));
-    }
+    RETRO_RETURN_IF_ERROR(PauseEntry(e, &lock));
   }
   return Info(e);
 }
