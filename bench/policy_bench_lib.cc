@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "bench/audit_event_gen.h"
 #include "base/strings.h"
+#include "bench/audit_event_gen.h"
 #include "policy/outcome_json.h"
 #include "policy/policy_set.h"
 
@@ -17,6 +17,9 @@ namespace retro::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Input is read, and output written, in pieces that stay in the cache.
+constexpr size_t kOutBuffer = 64 << 10;
 
 bool Blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
@@ -37,7 +40,7 @@ class Pass {
   Pass(std::string_view type, const policy::CompiledPolicy& compiled,
        policy::Evaluator& evaluator, FILE* out)
       : type_(type), compiled_(compiled), evaluator_(evaluator), out_(out) {
-    buffer_.reserve(1 << 20);
+    buffer_.reserve(kOutBuffer);
   }
 
   // Processes the complete lines of `text` (all of it when `final`);
@@ -59,7 +62,7 @@ class Pass {
   bool File(const std::string& path, std::string& chunk) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) return false;
-    constexpr size_t kChunk = 1 << 20;
+    constexpr size_t kChunk = 64 << 10;
     chunk.resize(2 * kChunk);
     size_t have = 0;
     size_t n;
@@ -116,7 +119,7 @@ class Pass {
     }
     buffer_.push_back('\n');
     ++tally_.events;
-    if (buffer_.size() >= (1 << 20) - 4096) Flush();
+    if (buffer_.size() >= kOutBuffer - 4096) Flush();
   }
 
   void Flush() {
@@ -161,9 +164,8 @@ absl::StatusOr<std::string> FindFixture(std::string_view relative) {
   for (const fs::path& p : candidates) {
     if (fs::exists(p, ec)) return p.string();
   }
-  return absl::NotFoundError(absl::StrCat("cannot find fixtures/",
-                                          base::AV(relative),
-                                          " (set RETRO_SHARED)"));
+  return absl::NotFoundError(absl::StrCat(
+      "cannot find fixtures/", base::AV(relative), " (set RETRO_SHARED)"));
 }
 
 absl::StatusOr<PolicyBenchResult> RunPolicyBench(
@@ -198,17 +200,16 @@ absl::StatusOr<PolicyBenchResult> RunPolicyBench(
   const policy::CompiledPolicy* compiled = nullptr;
   if (options.name.empty()) {
     if (set.policies().size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          policy_file, " holds ", set.policies().size(),
-          " policies; name one with --name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(policy_file, " holds ", set.policies().size(),
+                       " policies; name one with --name"));
     }
     compiled = set.policies()[0].get();
   } else {
     compiled = set.Find(options.name);
     if (compiled == nullptr) {
-      return absl::NotFoundError(absl::StrCat("no policy named '",
-                                              options.name, "' in ",
-                                              policy_file));
+      return absl::NotFoundError(absl::StrCat("no policy named '", options.name,
+                                              "' in ", policy_file));
     }
   }
 
@@ -268,8 +269,7 @@ absl::StatusOr<PolicyBenchResult> RunPolicyBench(
                    "run %d: %lld events in %.3f s = %.0f events/s (cpu %.3f s "
                    "= %.0f events/cpu-s)\n",
                    run + 1, static_cast<long long>(r.events), r.seconds,
-                   r.events_per_second, r.cpu_seconds,
-                   r.events_per_cpu_second);
+                   r.events_per_second, r.cpu_seconds, r.events_per_cpu_second);
     }
   }
   std::vector<double> sorted = rates;
@@ -294,8 +294,7 @@ absl::StatusOr<PolicyBenchResult> RunPolicyBench(
     std::fprintf(log,
                  "median %.0f events/s, best %.0f events/s, median %.0f "
                  "events/cpu-s (1 thread)\n",
-                 result.median_events_per_second,
-                 result.best_events_per_second,
+                 result.median_events_per_second, result.best_events_per_second,
                  result.median_events_per_cpu_second);
   }
   return result;

@@ -358,8 +358,15 @@ struct JsonDocument::Impl {
   static uint64_t Fingerprint(std::string_view key) {
     uint64_t head = 0, tail = 0;
     size_t n = key.size();
-    std::memcpy(&head, key.data(), n < 8 ? n : 8);
-    if (n >= 8) std::memcpy(&tail, key.data() + n - 8, 8);
+    if (n >= 8) {
+      std::memcpy(&head, key.data(), 8);
+      std::memcpy(&tail, key.data() + n - 8, 8);
+    } else {
+      // Byte by byte: a short memcpy into `head` and a load of all of it
+      // would stall on store forwarding.
+      for (size_t i = 0; i < n; ++i)
+        head |= uint64_t{static_cast<uint8_t>(key[i])} << (8 * i);
+    }
     return Mix(head, tail, static_cast<uint32_t>(n));
   }
   // The same for a key on the tape. (The string buffer is padded, so an

@@ -35,7 +35,6 @@ struct BenchFlags {
   double lag_fraction = 0.5;
   double lag_seconds = 5;
   int workers = 2;
-  size_t group = 0;  // 0: the server's default
 };
 
 // CPU time of the whole process (every thread: server, live workers,
@@ -143,7 +142,6 @@ void RunBenchIngest(const BenchFlags& f) {
   options.data_dir = dir;
   options.listen = "127.0.0.1:0";
   options.live.workers = f.workers;
-  if (f.group > 0) options.ingest.max_events_per_group = f.group;
   auto server = api::Server::Open(options);
   if (!server.ok()) {
     std::fprintf(stderr, "error: %s\n",
@@ -246,9 +244,6 @@ void RegisterBenchIngest(CLI::App& app) {
   cmd->add_option("--clients", f->clients, "concurrent HTTP clients")
       ->capture_default_str();
   cmd->add_option("--workers", f->workers, "live worker threads")
-      ->capture_default_str();
-  cmd->add_option("--group", f->group,
-                  "events per group commit at most (0: the server's default)")
       ->capture_default_str();
   cmd->add_option("--lag-seconds", f->lag_seconds, "length of the lag phase")
       ->capture_default_str();

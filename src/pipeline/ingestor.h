@@ -4,21 +4,18 @@
 // their index and why. The valid ones are appended atomically and synced:
 // when Ingest returns, every accepted event is durable.
 //
-// Group commit: concurrent requests queue; the one at the front (the leader)
-// appends the valid events of every queued request in one store Append (one
-// synced WAL write), hands them to the live processor in seq order, and
-// wakes the others. Each request's outcome is what it would be had the
-// requests of a group been appended one after another in queue order.
+// Each request is one store Append. Concurrent requests write at once:
+// the store decides them one at a time (dedup, seqs) and lets RocksDB merge
+// their WAL syncs, and hands each request's new events to the live
+// processor in seq order once they are durable. Each request's outcome is
+// what it would be had the requests been appended one after another in the
+// order the store decided them.
 //
-// Thread-safety: Ingest may be called from any number of threads; appends
-// and the hand-off to live processing are serialised (seq order).
+// Thread-safety: Ingest may be called from any number of threads.
 #ifndef RETRO_PIPELINE_INGESTOR_H_
 #define RETRO_PIPELINE_INGESTOR_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +32,6 @@ namespace retro::pipeline {
 struct IngestOptions {
   size_t max_events_per_request = 100'000;
   bool sync = true;  // durable acknowledgements
-  // A group commit takes queued requests until it holds this many events
-  // (at least one request).
-  size_t max_events_per_group = 16'384;
 };
 
 // Who is ingesting, for the audit ledger entry Ingest writes in the same
@@ -78,29 +72,19 @@ class Ingestor {
       const IngestAudit* audit = nullptr);
 
  private:
-  // One request waiting in the commit queue.
-  struct Pending {
-    std::string_view type;
-    const IngestAudit* audit = nullptr;
-    std::vector<store::Event> events;
-    std::vector<size_t> index_of;  // events[i] is item index_of[i]
-    std::vector<bool> has_time;    // per event: the payload gave its time
-    IngestResult* result = nullptr;
-    absl::Status status;
-    bool done = false;
-  };
-
-  // Appends and submits the group (leader only, in queue order).
-  void CommitGroup(const std::vector<Pending*>& group);
+  // Appends a request's parsed events (item index_of[i] each) and fills in
+  // its outcome.
+  absl::Status Append(std::string_view type, const IngestAudit* audit,
+                      std::vector<store::Event>* events,
+                      const std::vector<size_t>& index_of,
+                      const std::vector<bool>& arrival_time,
+                      IngestResult* result);
 
   store::Store* store_;
   Catalog* catalog_;
   LiveProcessor* live_;
   Metrics* metrics_;
   IngestOptions options_;
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Pending*> queue_;  // guarded by queue_mu_; front = the leader
 };
 
 }  // namespace retro::pipeline

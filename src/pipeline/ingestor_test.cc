@@ -1,6 +1,6 @@
 // Ingestor over a real RocksDB store and live processor: concurrent requests
-// are group-committed, and each gets the outcome it would have had alone in
-// queue order — duplicates, conflicts and time-less events included — with
+// append at once, and each gets the outcome it would have had alone in the
+// order the store decided them — duplicates, conflicts and time-less events included — with
 // its audit entry written with its events.
 #include "pipeline/ingestor.h"
 
@@ -30,7 +30,7 @@ class IngestorTest : public ::testing::Test {
                                             &metrics_, LiveOptions{});
     ASSERT_TRUE(live_->Start().ok());
     IngestOptions io;
-    io.sync = false;  // the tests are about grouping, not fsync
+    io.sync = false;  // the tests are about concurrency, not fsync
     ingestor_ = std::make_unique<Ingestor>(store_.get(), catalog_.get(),
                                            live_.get(), &metrics_, io);
   }

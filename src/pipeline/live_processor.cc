@@ -257,7 +257,7 @@ void LiveProcessor::RunWorker(int index) {
     int64_t now = SteadyNanos();
     lags.Clear();
     for (const WorkItem& item : items) {
-      // The events of one group commit share their acknowledgement time:
+      // The events of one request share their acknowledgement time:
       // record each run of equal times at once.
       const std::vector<LiveEvent>& evs = item.events;
       for (size_t j = 0, k = 0; j < evs.size(); j = k) {

@@ -18,7 +18,9 @@
 // cost is one check per batch.
 //
 // Thread-safety: Submit must be called by one thread at a time, in seq order
-// (the Ingestor serialises it); the rest may be called from any thread.
+// (the Ingestor calls it from the store's durable callback, which the store
+// runs one append at a time in seq order); the rest may be called from any
+// thread.
 #ifndef RETRO_PIPELINE_LIVE_PROCESSOR_H_
 #define RETRO_PIPELINE_LIVE_PROCESSOR_H_
 

@@ -122,6 +122,8 @@ void Evaluator::Bind(const SlotMap& slots, const PayloadSelections& payload,
       activation_->SetSlot(slot, Meta());
     } else if (!has_var_[v]) {
       continue;
+    } else if (var == Var::kActorRef) {
+      activation_->SetSlot(slot, ActorRef());
     } else if (var == Var::kAudit || var == Var::kEvent || var == Var::kData) {
       activation_->SetSlot(slot, Payload(var, payload.by_var[v]));
     } else {
@@ -195,10 +197,22 @@ cel::Value Evaluator::Meta() {
   return meta;
 }
 
+cel::Value Evaluator::ActorRef() {
+  cel::Value& ref = vars_[static_cast<int>(Var::kActorRef)];
+  if (!has_actor_ref_) {
+    ref = internal::ActorRef(
+        actor_type_, vars_[static_cast<int>(Var::kActor)].string_value(),
+        arena_);
+    has_actor_ref_ = true;
+  }
+  return ref;
+}
+
 absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   arena_.Reset();
   has_var_.fill(false);
   has_meta_ = false;
+  has_actor_ref_ = false;
   type_.assign(type);
   envelope_.type = type_;
   envelope_.id.clear();
@@ -243,8 +257,8 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
     has_var_[static_cast<int>(Var::kAudit)] = true;
     std::string_view actor = PayloadString({"user", "username"});
     set(Var::kActor, cel::Value::String(actor));
-    set(Var::kActorRef,
-        internal::ActorRef(internal::AuditActorType(actor), actor, arena_));
+    actor_type_ = internal::AuditActorType(actor);
+    has_var_[static_cast<int>(Var::kActorRef)] = true;
     set(Var::kKind,
         cel::Value::String(PayloadString({"objectRef", "resource"})));
   } else if (format_ == SourceFormat::kKubernetesEvent) {
@@ -253,7 +267,8 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
     if (!lazy_) set(Var::kEvent, vars_[static_cast<int>(Var::kData)]);
     has_var_[static_cast<int>(Var::kEvent)] = true;
     set(Var::kActor, cel::Value::String(actor));
-    set(Var::kActorRef, internal::ActorRef("controller", actor, arena_));
+    actor_type_ = "controller";
+    has_var_[static_cast<int>(Var::kActorRef)] = true;
   }
   load_status_ = ReadEnvelope(source, json);
   return load_status_;

@@ -159,6 +159,7 @@ class Evaluator {
             std::string_view message);
   void FinishRecord(const CompiledPolicy& policy, const CompiledRule& rule);
   cel::Value Meta();
+  cel::Value ActorRef();
 
   const SourceSet* sources_;
   EvaluatorOptions options_;
@@ -180,6 +181,10 @@ class Evaluator {
   std::array<cel::Value, kNumVars> vars_;
   std::array<bool, kNumVars> has_var_{};
   bool has_meta_ = false;
+  // actorRef is built when a policy reads it: {type: actor_type_, name:
+  // actor}.
+  std::string_view actor_type_;
+  bool has_actor_ref_ = false;
 
   Outcome outcome_;
   LinkSink links_;

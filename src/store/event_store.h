@@ -3,9 +3,12 @@
 // counted per hour, dropped by whole days.
 //
 // Thread-safety: all methods may be called concurrently from any thread.
-// Appends are serialised inside the store (one writer at a time), so seqs are
-// assigned in commit order: once MaxSeq() returns n, every event with seq ≤ n
-// is readable. Reads never block appends for longer than a memtable lookup.
+// Concurrent appends decide their events' fates and seqs one at a time, in
+// one order, and then write concurrently (so the backend can merge their
+// syncs and share the work of applying them); they finish in that same
+// order. Once MaxSeq() returns n, every event with seq ≤ n is readable.
+// Reads never block appends for longer than a memtable lookup; Count waits
+// for the appends in flight to finish (a write's time).
 #ifndef RETRO_STORE_EVENT_STORE_H_
 #define RETRO_STORE_EVENT_STORE_H_
 
@@ -60,6 +63,17 @@ struct AppendOptions {
   // Runs under the store's writer lock: it must not call the store.
   std::function<void(const AppendResult&, std::vector<AuditEntry>* audit)>
       audit;
+  // Optional, one flag per event: the event's time is its arrival's (the
+  // payload gave none). When its (type, id) is already stored, or earlier in
+  // this batch or in an append in flight, the stored time is its time, so a
+  // re-sent event is a duplicate rather than a conflict.
+  const std::vector<bool>* arrival_time = nullptr;
+  // Optional: called once the accepted events are durable (with `sync`)
+  // and readable and MaxSeq() covers them, before Append returns. Appends'
+  // calls come one at a time in seq order, each after every earlier
+  // append's, so a consumer sees new events in seq order. It must not call
+  // the store. Not called when nothing was written.
+  std::function<void(const AppendResult&)> durable;
 };
 
 struct AppendResult {
@@ -75,6 +89,9 @@ struct AppendResult {
   // Per input index: the seq of the stored event (new or the existing one
   // for a duplicate); 0 when rejected.
   std::vector<uint64_t> seqs;
+  // The accepted events have seqs first_seq .. first_seq + accepted - 1, in
+  // input order (0 when none was accepted).
+  uint64_t first_seq = 0;
 
   size_t conflicts() const;
 };
@@ -124,7 +141,11 @@ class EventStore {
   // Appends a batch. Each event is accepted, a duplicate, or rejected on its
   // own; a rejected event writes nothing. All accepted events of the batch
   // are written in one atomic write (durable before returning when
-  // options.sync). A non-OK status means nothing of the batch was written.
+  // options.sync). A non-OK status means the batch's outcome is unknown:
+  // usually nothing was written, but an append that was decided against an
+  // earlier append whose write then failed reports Aborted even when its own
+  // write went through. Sending the batch again is always safe (its events
+  // are then accepted or duplicates).
   [[nodiscard]] virtual absl::StatusOr<AppendResult> Append(
       std::span<const Event> events, const AppendOptions& options) = 0;
 

@@ -197,116 +197,200 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
     id_keys[i] = EventIdKey(events[i].type, events[i].id);
     hashes[i] = EventContentHash(events[i]);
   }
+  auto arrival_time = [&](size_t i) {
+    return options.arrival_time != nullptr && (*options.arrival_time)[i];
+  };
 
-  absl::MutexLock lock(&events_mu_);
-  absl::Time floor = OldestRetained();
-  // What is known per key: from the store, or from an earlier event of this
-  // batch. Keys are looked up once each.
-  absl::flat_hash_map<std::string_view, EventIdValue> known;
-  std::vector<rocksdb::Slice> lookup_keys;
-  for (size_t i = 0; i < n; ++i) {
-    if (!status[i].ok()) continue;
-    if (events[i].time < floor) {
-      status[i] = absl::OutOfRangeError(absl::StrCat(
-          "event time ", base::FormatRfc3339(events[i].time),
-          " is before the oldest retained day ", base::FormatRfc3339(floor)));
-      continue;
-    }
-    if (known.try_emplace(id_keys[i]).second) {
-      lookup_keys.emplace_back(id_keys[i]);
-    }
-  }
-  if (!lookup_keys.empty()) {
-    std::vector<std::string> values;
-    std::vector<rocksdb::ColumnFamilyHandle*> cfs(lookup_keys.size(),
-                                                  cf(kEventIds));
-    std::vector<rocksdb::Status> got =
-        db_->MultiGet(rocksdb::ReadOptions(), cfs, lookup_keys, &values);
-    for (size_t k = 0; k < lookup_keys.size(); ++k) {
-      std::string_view key(lookup_keys[k].data(), lookup_keys[k].size());
-      if (got[k].IsNotFound()) {
-        known.erase(key);
-        continue;
-      }
-      RETRO_RETURN_IF_ERROR(FromRocks(got[k], "looking up event ids"));
-      if (!ParseEventId(values[k], &known[key])) {
-        return absl::DataLossError("malformed event id entry");
-      }
-    }
-  }
-
-  // Decide each event's fate in input order (seqs in input order), then
-  // write the new ones.
+  // Decide, under events_mu_: each event's fate and seq, in input order.
   std::vector<size_t> fresh;  // input indices of the new events, seq order
   fresh.reserve(n);
+  std::vector<std::string> fresh_keys;  // their id keys, for inflight_
   std::map<std::string, uint64_t> counts;
-  uint64_t seq = next_seq_;
-  for (size_t i = 0; i < n; ++i) {
-    if (!status[i].ok()) continue;
-    const Event& e = events[i];
-    auto it = known.find(id_keys[i]);
-    if (it != known.end()) {
-      if (it->second.content_hash == hashes[i]) {
-        ++result.duplicates;
-        result.seqs[i] = it->second.seq;
-      } else {
-        status[i] = absl::AlreadyExistsError(
-            absl::StrCat("event (", e.type, ", ", e.id,
-                         ") is already stored with different content (seq ",
-                         it->second.seq, "); events are immutable"));
-      }
-      continue;
-    }
-    const uint64_t s = seq++;
-    known.emplace(id_keys[i], EventIdValue{s, e.time, hashes[i]});
-    ++counts[CountKey(e.time, e.type, e.tenant)];
-    result.seqs[i] = s;
-    fresh.push_back(i);
-    ++result.accepted;
-  }
-  rocksdb::WriteBatch wb(AppendBatchBytes(events, fresh, id_keys));
-  PutNewEvents(events, fresh, id_keys, hashes, result.seqs,
-               {cf(kEvents), cf(kEventSeq), cf(kEventIds)}, &wb);
-  for (size_t i = 0; i < n; ++i) {
-    if (!status[i].ok()) result.rejected.push_back({i, std::move(status[i])});
-  }
   std::vector<AuditEntry> audit;
-  if (options.audit) options.audit(result, &audit);
-  if (result.accepted == 0 && audit.empty()) return result;
+  uint64_t next_audit = 0;  // after this append's entries
+  uint64_t ticket = 0;
+  uint64_t seq = 0;
+  {
+    absl::MutexLock lock(&events_mu_);
+    absl::Time floor = OldestRetained();
+    // What is known per key: from an append in flight, the store, or an
+    // earlier event of this batch. Keys are looked up once each.
+    absl::flat_hash_map<std::string_view, EventIdValue> known;
+    std::vector<rocksdb::Slice> lookup_keys;
+    {
+      absl::MutexLock inflight(&inflight_mu_);
+      for (size_t i = 0; i < n; ++i) {
+        if (!status[i].ok()) continue;
+        if (events[i].time < floor && !arrival_time(i)) {
+          status[i] = absl::OutOfRangeError(
+              absl::StrCat("event time ", base::FormatRfc3339(events[i].time),
+                           " is before the oldest retained day ",
+                           base::FormatRfc3339(floor)));
+          continue;
+        }
+        auto [it, inserted] = known.try_emplace(id_keys[i]);
+        if (!inserted) continue;
+        auto flying = inflight_.find(id_keys[i]);
+        if (flying != inflight_.end()) {
+          it->second = flying->second;
+        } else {
+          lookup_keys.emplace_back(id_keys[i]);
+        }
+      }
+    }
+    if (!lookup_keys.empty()) {
+      std::vector<std::string> values;
+      std::vector<rocksdb::ColumnFamilyHandle*> cfs(lookup_keys.size(),
+                                                    cf(kEventIds));
+      std::vector<rocksdb::Status> got =
+          db_->MultiGet(rocksdb::ReadOptions(), cfs, lookup_keys, &values);
+      for (size_t k = 0; k < lookup_keys.size(); ++k) {
+        std::string_view key(lookup_keys[k].data(), lookup_keys[k].size());
+        if (got[k].IsNotFound()) {
+          known.erase(key);
+          continue;
+        }
+        RETRO_RETURN_IF_ERROR(FromRocks(got[k], "looking up event ids"));
+        if (!ParseEventId(values[k], &known[key])) {
+          return absl::DataLossError("malformed event id entry");
+        }
+      }
+    }
 
-  if (result.accepted > 0) {
-    for (const auto& [key, count] : counts) {
-      std::string v;
-      codec::PutU64BE(&v, count);
-      wb.Merge(cf(kEventCounts), key, v);
+    seq = next_seq_;
+    for (size_t i = 0; i < n; ++i) {
+      if (!status[i].ok()) continue;
+      const Event& e = events[i];
+      auto it = known.find(id_keys[i]);
+      if (it != known.end()) {
+        base::Hash128 hash = hashes[i];
+        if (arrival_time(i) && it->second.time != e.time) {
+          Event first = e;
+          first.time = it->second.time;
+          hash = EventContentHash(first);
+        }
+        if (it->second.content_hash == hash) {
+          ++result.duplicates;
+          result.seqs[i] = it->second.seq;
+        } else {
+          status[i] = absl::AlreadyExistsError(
+              absl::StrCat("event (", e.type, ", ", e.id,
+                           ") is already stored with different content (seq ",
+                           it->second.seq, "); events are immutable"));
+        }
+        continue;
+      }
+      if (e.time < floor) {  // an arrival time, yet before the floor
+        status[i] = absl::OutOfRangeError(absl::StrCat(
+            "event time ", base::FormatRfc3339(e.time),
+            " is before the oldest retained day ", base::FormatRfc3339(floor)));
+        continue;
+      }
+      const uint64_t s = seq++;
+      known.emplace(id_keys[i], EventIdValue{s, e.time, hashes[i]});
+      ++counts[CountKey(e.time, e.type, e.tenant)];
+      result.seqs[i] = s;
+      fresh.push_back(i);
+      ++result.accepted;
     }
-    std::string meta;
-    codec::PutU64BE(&meta, seq);
-    wb.Put(cf(kDefault), "next_seq", meta);
-  }
-  if (audit.empty()) {
-    RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
-  } else {
-    // The audit counter is the control writer's: hold it across the write
-    // so `next_audit` is written in number order (events_mu_ → control_mu_).
-    absl::MutexLock control(&control_mu_);
-    uint64_t number = next_audit_;
-    for (AuditEntry& entry : audit) {
-      entry.number = number++;
-      wb.Put(cf(kAudit), AuditKey(entry.time, entry.number),
-             EncodeAudit(entry));
+    if (result.accepted > 0) result.first_seq = next_seq_;
+    for (size_t i = 0; i < n; ++i) {
+      if (!status[i].ok()) result.rejected.push_back({i, std::move(status[i])});
     }
-    std::string v;
-    codec::PutU64BE(&v, number);
-    wb.Put(cf(kDefault), "next_audit", v);
-    RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "appending events"));
-    next_audit_ = number;
-  }
-  if (result.accepted > 0) {
+    if (options.audit) options.audit(result, &audit);
+    if (!audit.empty()) {
+      absl::MutexLock control(&control_mu_);
+      next_audit = next_audit_;
+      for (AuditEntry& entry : audit) entry.number = next_audit++;
+      next_audit_ = next_audit;
+    }
+    if (!fresh.empty()) {
+      fresh_keys.reserve(fresh.size());
+      absl::MutexLock inflight(&inflight_mu_);
+      for (size_t i : fresh) {
+        fresh_keys.push_back(id_keys[i]);
+        inflight_.emplace(id_keys[i], EventIdValue{result.seqs[i],
+                                                   events[i].time, hashes[i]});
+      }
+    }
+    // Every append takes a ticket, also one with nothing to write: its
+    // duplicates may be of events still in flight, and it must not answer
+    // before they are durable.
+    ticket = issued_tickets_.load() + 1;
+    issued_tickets_.store(ticket);
     next_seq_ = seq;
-    max_seq_.store(seq - 1);
   }
+
+  // Write, concurrently with other appends.
+  absl::Status written;
+  if (result.accepted > 0 || !audit.empty()) {
+    rocksdb::WriteBatch wb(AppendBatchBytes(events, fresh, id_keys));
+    PutNewEvents(events, fresh, id_keys, hashes, result.seqs,
+                 {cf(kEvents), cf(kEventSeq), cf(kEventIds)}, &wb);
+    std::string v;
+    if (result.accepted > 0) {
+      for (const auto& [key, count] : counts) {
+        v.clear();
+        codec::PutU64BE(&v, count);
+        wb.Merge(cf(kEventCounts), key, v);
+      }
+      // Two appends' batches may land in either order: the meta counters
+      // are merged with max (docs/formats/store.md).
+      v.clear();
+      codec::PutU64BE(&v, seq);
+      wb.Merge(cf(kDefault), "next_seq", v);
+    }
+    if (!audit.empty()) {
+      for (const AuditEntry& entry : audit) {
+        wb.Put(cf(kAudit), AuditKey(entry.time, entry.number),
+               EncodeAudit(entry));
+      }
+      v.clear();
+      codec::PutU64BE(&v, next_audit);
+      wb.Merge(cf(kDefault), "next_audit", v);
+    }
+    written = Write(&wb, options.sync, "appending events");
+  }
+  RETRO_RETURN_IF_ERROR(
+      FinishAppend(ticket, written, seq - 1, fresh_keys, result, options));
   return result;
+}
+
+void RocksStore::AwaitAppends(uint64_t ticket) {
+  absl::MutexLock lock(&commit_mu_);
+  while (finished_tickets_ < ticket) commit_cv_.Wait(&commit_mu_);
+}
+
+absl::Status RocksStore::FinishAppend(
+    uint64_t ticket, const absl::Status& written, uint64_t last_seq,
+    const std::vector<std::string>& fresh_keys, const AppendResult& result,
+    const AppendOptions& options) {
+  absl::MutexLock lock(&commit_mu_);
+  while (finished_tickets_ + 1 < ticket) commit_cv_.Wait(&commit_mu_);
+  if (!fresh_keys.empty()) {
+    // Written (readable) or failed: either way no longer in flight.
+    absl::MutexLock inflight(&inflight_mu_);
+    for (const std::string& key : fresh_keys) inflight_.erase(key);
+  }
+  absl::Status outcome = written;
+  if (!written.ok()) {
+    // Appends decided before this one finished may count its events as
+    // stored: they fail too, whatever their own write did.
+    poisoned_through_ = std::max(poisoned_through_, issued_tickets_.load());
+  } else {
+    if (result.accepted > 0) {
+      max_seq_.store(std::max(max_seq_.load(), last_seq));
+      if (options.durable) options.durable(result);
+    }
+    if (ticket <= poisoned_through_) {
+      outcome = absl::AbortedError(
+          "an earlier append failed while this one was decided; send the "
+          "events again (those already stored are then duplicates)");
+    }
+  }
+  finished_tickets_ = ticket;
+  commit_cv_.SignalAll();
+  return outcome;
 }
 
 absl::StatusOr<std::optional<Event>> RocksStore::Get(std::string_view type,
@@ -452,19 +536,17 @@ absl::StatusOr<std::vector<Event>> RocksStore::ScanSeq(uint64_t after_seq,
 
 absl::StatusOr<EventTotals> RocksStore::Count(const EventFilter& filter) {
   RETRO_RETURN_IF_ERROR(CheckRetention(filter.from));
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  SnapshotHolder holder{db_.get(), snap};
+  // A snapshot of every append decided so far, and nothing of a later one:
+  // the counts and next_seq in it then agree.
   EventTotals totals;
-  RETRO_ASSIGN_OR_RETURN(std::optional<std::string> next_seq,
-                         GetRaw(kDefault, "next_seq", snap));
-  if (next_seq) {
-    std::string_view in = *next_seq;
-    uint64_t v = 0;
-    if (!codec::GetU64BE(&in, &v)) {
-      return absl::DataLossError("malformed meta value next_seq");
-    }
-    totals.cutoff_seq = v - 1;
+  const rocksdb::Snapshot* snap;
+  {
+    absl::MutexLock lock(&events_mu_);
+    AwaitAppends(issued_tickets_.load());
+    snap = db_->GetSnapshot();
+    totals.cutoff_seq = max_seq_.load();
   }
+  SnapshotHolder holder{db_.get(), snap};
   const absl::Time from = std::max(filter.from, OldestRetained());
   const absl::Time to = filter.to;
   if (from >= to || totals.cutoff_seq == 0) return totals;
@@ -567,6 +649,8 @@ absl::StatusOr<RetentionResult> RocksStore::ApplyRetention(absl::Time now) {
       RETRO_RETURN_IF_ERROR(Write(&wb, true, "setting the retention floor"));
       retention_floor_ns_.store(codec::TimeNanos(wanted));
     }
+    // Appends decided against the old floor may still be writing.
+    AwaitAppends(issued_tickets_.load());
   }
   RetentionResult result;
   result.oldest_retained = OldestRetained();

@@ -3,9 +3,16 @@
 // ControlStore. Internal to src/store; callers use OpenStore (store.h).
 //
 // Concurrency contract:
-// - events_mu_ is the single event writer: dedup lookups, seq allocation and
-//   the (synced) write of a batch happen under it, so seqs are committed in
-//   order and max_seq_ is published only after its batch is durable.
+// - events_mu_ orders appends: dedup lookups, seq allocation and the
+//   append's ticket happen under it. The (synced) writes then run
+//   concurrently, so RocksDB merges their WAL syncs into one and applies the
+//   batches to the memtables in parallel. Keys decided but not yet written
+//   are in inflight_ (inflight_mu_, a leaf lock), so a later append's dedup
+//   sees them. Appends finish in ticket order (commit_mu_): max_seq_ is
+//   published and the durable callback runs only after every earlier
+//   append's. RocksDB may apply two in-flight batches in either order, so a
+//   reader that needs a prefix of the appends (Count, retention) first waits
+//   for the appends in flight (AwaitAppends, under events_mu_).
 // - records_mu_ is the single record writer (commits, promote, rollback,
 //   discard, fold steps); the vseq counter lives under it.
 // - control_mu_ serialises read-modify-write of control data (policies,
@@ -15,7 +22,8 @@
 //   so each read sees one consistent visibility state.
 // Lock order: records_mu_ → control_mu_ → state_mu_, and events_mu_ →
 // control_mu_ (an Append that carries audit entries numbers them under
-// control_mu_); nothing takes events_mu_ while holding another lock.
+// control_mu_), events_mu_ → commit_mu_ → inflight_mu_; nothing takes
+// events_mu_ while holding another lock.
 #ifndef RETRO_STORE_ROCKS_STORE_H_
 #define RETRO_STORE_ROCKS_STORE_H_
 
@@ -27,8 +35,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
+#include "store/rocks_values.h"
 #include "store/store.h"
 
 namespace retro::store::rocks {
@@ -166,6 +176,15 @@ class RocksStore final : public Store,
                              size_t limit, const rocksdb::Snapshot* snapshot,
                              const EventVisitor& visit, std::string* next);
   absl::Status ValidateEvent(const Event& e) const;
+  // Blocks until every append with a ticket <= `ticket` has finished.
+  void AwaitAppends(uint64_t ticket) ABSL_LOCKS_EXCLUDED(commit_mu_);
+  // Waits for its turn, then publishes an append's outcome (Append).
+  absl::Status FinishAppend(uint64_t ticket, const absl::Status& written,
+                            uint64_t last_seq,
+                            const std::vector<std::string>& fresh_keys,
+                            const AppendResult& result,
+                            const AppendOptions& options)
+      ABSL_LOCKS_EXCLUDED(commit_mu_);
 
   View TakeView(std::string_view policy) ABSL_LOCKS_EXCLUDED(state_mu_);
   absl::Status VisitVisibleAt(const RecordQuery& query,
@@ -185,9 +204,20 @@ class RocksStore final : public Store,
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  absl::Mutex events_mu_;
+  absl::Mutex events_mu_ ABSL_ACQUIRED_BEFORE(commit_mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(events_mu_) = 1;
+  // Appends decided so far (written under events_mu_).
+  std::atomic<uint64_t> issued_tickets_{0};
   std::atomic<uint64_t> max_seq_{0};
+  absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(inflight_mu_);
+  absl::CondVar commit_cv_;
+  uint64_t finished_tickets_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  // A failed write's ticket poisons the appends decided before it finished
+  // (they may count its events as stored): tickets up to this one fail.
+  uint64_t poisoned_through_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  absl::Mutex inflight_mu_;
+  absl::flat_hash_map<std::string, EventIdValue> inflight_
+      ABSL_GUARDED_BY(inflight_mu_);
   std::atomic<int64_t> retention_floor_ns_;  // INT64_MIN = none
 
   absl::Mutex records_mu_ ABSL_ACQUIRED_BEFORE(control_mu_);
