@@ -37,7 +37,8 @@ std::string HttpResponse::ErrorLine() const {
     if (!root["error"]["message"].get_string().get(m)) message = std::string(m);
   }
   while (!message.empty() && message.back() == '\n') message.pop_back();
-  return absl::StrCat(status, " ", base::AV(ErrorCodeName(status)), ": ", message);
+  return absl::StrCat(status, " ", base::AV(ErrorCodeName(status)), ": ",
+                      message);
 }
 
 Client::Client(ClientOptions options)
@@ -47,6 +48,9 @@ Client::Client(ClientOptions options)
   http_->set_read_timeout(options_.timeout_seconds, 0);
   http_->set_write_timeout(options_.timeout_seconds, 0);
   http_->set_keep_alive(true);
+  // The request head and body are written separately: without this the
+  // body waits for the server's delayed ACK of the head.
+  http_->set_tcp_nodelay(true);
   if (!options_.token.empty()) http_->set_bearer_token_auth(options_.token);
 }
 
@@ -69,9 +73,8 @@ absl::StatusOr<HttpResponse> Client::Send(std::string_view method,
     return absl::InvalidArgumentError("unsupported method");
   }
   if (!r) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot reach ", options_.server, ": ",
-                     httplib::to_string(r.error())));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach ", options_.server, ": ", httplib::to_string(r.error())));
   }
   HttpResponse out;
   out.status = r->status;
