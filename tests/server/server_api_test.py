@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from harness import Server
@@ -177,6 +178,34 @@ class ServerApiTest(unittest.TestCase):
         self.assertEqual(body["accepted"], 0)
         self.assertEqual(body["duplicates"], 60)
         self.assertEqual(body["rejected"], [])
+
+    def test_small_requests_on_one_connection_are_answered_at_once(self):
+        # A keep-alive client sending one small event per request: each
+        # answer must come back without waiting for the client's delayed ACK
+        # (40 ms on Linux) — the server writes an answer's head and body
+        # separately, so it needs TCP_NODELAY.
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port,
+                                          timeout=10)
+        times = []
+        for i in range(15):
+            line = json.dumps({
+                "kind": "Event", "apiVersion": "audit.k8s.io/v1",
+                "auditID": f"nodelay-{i}", "verb": "get",
+                "user": {"username": "alice", "extra": {}},
+                "requestReceivedTimestamp": "2026-11-20T00:01:56Z"})
+            start = time.monotonic()
+            conn.request("POST", "/v1/events?type=audit", line.encode(), {
+                "Authorization": f"Bearer {self.server.admin}",
+                "Content-Type": "application/x-ndjson"})
+            r = conn.getresponse()
+            body = json.loads(r.read())
+            times.append(time.monotonic() - start)
+            self.assertEqual(r.status, 200, body)
+            self.assertEqual(body["accepted"], 1, body)
+        conn.close()
+        times.sort()
+        self.assertLess(times[len(times) // 2], 0.030,
+                        f"median answer time {times[len(times) // 2]:.3f} s")
 
     def test_conflict_is_409_and_writes_nothing(self):
         line = read(fixture("events", "usage.jsonl")).splitlines()[0]
