@@ -107,7 +107,7 @@ std::string ReprocessBenchJson(const ReprocessBenchResult& result);
 struct LiveLatencyOptions {
   HistoryOptions history;  // the history the run re-processes
   double rate = 2000;      // live events/s
-  int batch = 100;         // events per request
+  int batch = 20;          // events per request
   double seconds = 10;     // per phase
   int parallelism = 0;     // the run's; 0 = core count
   int live_workers = 2;

@@ -21,7 +21,7 @@ struct Flags {
   std::string output = "text";
   bool live_latency = false;
   double rate = 2000;
-  int batch = 100;
+  int batch = 20;
   double seconds = 10;
 };
 
