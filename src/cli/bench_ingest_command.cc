@@ -31,7 +31,7 @@ struct BenchFlags {
   std::string fixtures = "examples";
   size_t events = 300'000;
   size_t batch = 1000;
-  int clients = 4;
+  int clients = 8;  // as many as the server has HTTP threads
   double lag_fraction = 0.5;
   double lag_seconds = 5;
   int workers = 2;
