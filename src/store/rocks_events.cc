@@ -134,6 +134,12 @@ void PutNewEvents(std::span<const Event> events,
   }
 }
 
+absl::Status BeforeFloor(absl::Time time, absl::Time floor) {
+  return absl::OutOfRangeError(absl::StrCat(
+      "event time ", base::FormatRfc3339(time),
+      " is before the oldest retained day ", base::FormatRfc3339(floor)));
+}
+
 }  // namespace
 
 absl::Time RocksStore::OldestRetained() const {
@@ -222,10 +228,7 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
       for (size_t i = 0; i < n; ++i) {
         if (!status[i].ok()) continue;
         if (events[i].time < floor && !arrival_time(i)) {
-          status[i] = absl::OutOfRangeError(
-              absl::StrCat("event time ", base::FormatRfc3339(events[i].time),
-                           " is before the oldest retained day ",
-                           base::FormatRfc3339(floor)));
+          status[i] = BeforeFloor(events[i].time, floor);
           continue;
         }
         auto [it, inserted] = known.try_emplace(id_keys[i]);
@@ -281,9 +284,7 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
         continue;
       }
       if (e.time < floor) {  // an arrival time, yet before the floor
-        status[i] = absl::OutOfRangeError(absl::StrCat(
-            "event time ", base::FormatRfc3339(e.time),
-            " is before the oldest retained day ", base::FormatRfc3339(floor)));
+        status[i] = BeforeFloor(e.time, floor);
         continue;
       }
       const uint64_t s = seq++;

@@ -24,31 +24,15 @@ constexpr const char* kCfNames[] = {"default",   "events",       "event_seq",
                                     "event_ids", "event_counts", "records",
                                     "staging",   "control",      "audit"};
 
-// Adds u64be operands (event_counts).
-class U64AddOperator : public rocksdb::AssociativeMergeOperator {
+// Combines u64be operands with `combine`: addition for event_counts, max for
+// the meta counters (written by concurrent appends, whose batches may land
+// in either order).
+class U64MergeOperator : public rocksdb::AssociativeMergeOperator {
  public:
-  bool Merge(const rocksdb::Slice& /*key*/,
-             const rocksdb::Slice* existing_value, const rocksdb::Slice& value,
-             std::string* new_value,
-             rocksdb::Logger* /*logger*/) const override {
-    uint64_t a = 0, b = 0;
-    if (existing_value != nullptr) {
-      std::string_view in(existing_value->data(), existing_value->size());
-      if (!codec::GetU64BE(&in, &a)) return false;
-    }
-    std::string_view in(value.data(), value.size());
-    if (!codec::GetU64BE(&in, &b)) return false;
-    new_value->clear();
-    codec::PutU64BE(new_value, a + b);
-    return true;
-  }
-  const char* Name() const override { return "retro.u64add"; }
-};
+  using Combine = uint64_t (*)(uint64_t, uint64_t);
+  U64MergeOperator(const char* name, Combine combine)
+      : name_(name), combine_(combine) {}
 
-// Keeps the larger u64be (meta counters written by concurrent appends,
-// whose batches may land in either order).
-class U64MaxOperator : public rocksdb::AssociativeMergeOperator {
- public:
   bool Merge(const rocksdb::Slice& /*key*/,
              const rocksdb::Slice* existing_value, const rocksdb::Slice& value,
              std::string* new_value,
@@ -61,10 +45,14 @@ class U64MaxOperator : public rocksdb::AssociativeMergeOperator {
     std::string_view in(value.data(), value.size());
     if (!codec::GetU64BE(&in, &b)) return false;
     new_value->clear();
-    codec::PutU64BE(new_value, std::max(a, b));
+    codec::PutU64BE(new_value, combine_(a, b));
     return true;
   }
-  const char* Name() const override { return "retro.u64max"; }
+  const char* Name() const override { return name_; }
+
+ private:
+  const char* name_;
+  Combine combine_;
 };
 
 }  // namespace
@@ -176,8 +164,10 @@ absl::Status RocksStore::OpenDb() {
   };
   std::shared_ptr<rocksdb::TableFactory> plain = table(false);
   std::shared_ptr<rocksdb::TableFactory> bloomed = table(true);
-  auto merge = std::make_shared<U64AddOperator>();
-  auto max_merge = std::make_shared<U64MaxOperator>();
+  auto merge = std::make_shared<U64MergeOperator>(
+      "retro.u64add", [](uint64_t a, uint64_t b) { return a + b; });
+  auto max_merge = std::make_shared<U64MergeOperator>(
+      "retro.u64max", [](uint64_t a, uint64_t b) { return std::max(a, b); });
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kNumCfs; ++i) {
