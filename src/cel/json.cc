@@ -313,9 +313,8 @@ struct JsonDocument::Impl {
   dom::parser parser;
   const uint64_t* tape = nullptr;
   const uint8_t* strings = nullptr;
-  // Scratch for Validate: the keys of the objects being checked (tape
-  // index and fingerprint), sized for the largest document.
-  size_t keys = 0;
+  // Scratch for Validate: the keys of an object of over 32 (tape index and
+  // fingerprint), sized for the largest.
   std::vector<uint32_t> key_words;
   std::vector<uint64_t> prints;
   std::vector<std::pair<uint64_t, uint32_t>> sorted;
@@ -324,6 +323,13 @@ struct JsonDocument::Impl {
   std::vector<uint32_t> root_index;
   uint64_t root_mask = 0;
   int root_shift = 60;  // slot = fingerprint >> root_shift
+
+  Impl() {
+    // Deeper documents fail to parse (and go to JsonParser for the error).
+    simdjson::error_code error = parser.allocate(
+        simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, kMaxJsonDepth);
+    (void)error;  // a failed allocation fails every parse
+  }
 
   static char TypeOf(uint64_t word) { return static_cast<char>(word >> 56); }
 
@@ -407,15 +413,12 @@ struct JsonDocument::Impl {
     return false;
   }
 
-  // Rejects what JsonParser rejects beyond simdjson's own validation: a
-  // value nested deeper than kMaxJsonDepth (the root is at depth 1) and a
-  // key repeated in an object. One pass over the tape.
+  // Rejects what JsonParser rejects beyond simdjson's own validation: a key
+  // repeated in an object. (Depth is simdjson's: the parser is allocated
+  // with kMaxJsonDepth.) One flat pass over the tape: every object's keys
+  // are reached through the skip links of its values, so no recursion.
   bool Validate() {
     size_t end = tape[0] & kPayload;  // the closing root word
-    if (key_words.size() < end) {
-      key_words.resize(end);
-      prints.resize(end);
-    }
     size_t root_keys = Count(1);
     size_t slots = 16;
     root_shift = 60;
@@ -425,73 +428,72 @@ struct JsonDocument::Impl {
     }
     root_index.assign(slots, 0);
     root_mask = slots - 1;
-    keys = 0;
-    return ValidateObject(1, 1);
-  }
-
-  // The value at `i`, at nesting depth `depth` (the root is at 1): checks
-  // its depth and, for a container, its contents; sets *next to the index
-  // after it.
-  bool ValidateValue(size_t i, int depth, size_t* next) {
-    if (depth > kMaxJsonDepth) return false;
-    switch (TypeOf(tape[i])) {
-      case '{':
-        if (!ValidateObject(i, depth)) return false;
-        *next = static_cast<uint32_t>(tape[i]);
-        return true;
-      case '[': {
-        size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the ']'
-        for (size_t j = i + 1; j < end;) {
-          if (!ValidateValue(j, depth + 1, &j)) return false;
-        }
-        *next = end + 1;
-        return true;
+    if (!UniqueKeys(1, true)) return false;
+    for (size_t i = 2; i < end;) {
+      switch (TypeOf(tape[i])) {
+        case '{':
+          if (!UniqueKeys(i, false)) return false;
+          ++i;
+          break;
+        case 'l':
+        case 'u':
+        case 'd':
+          i += 2;
+          break;
+        default:
+          ++i;
       }
-      case 'l':
-      case 'u':
-      case 'd':
-        *next = i + 2;
-        return true;
-      default:
-        *next = i + 1;
-        return true;
     }
+    return true;
   }
 
-  // The object at `i`: its members' values, and no key twice. Keys of the
-  // objects being checked are stacked in key_words/prints from `keys`.
-  bool ValidateObject(size_t i, int depth) {
+  // Whether the keys of the object at `i` are distinct; for the root, also
+  // fills root_index.
+  bool UniqueKeys(size_t i, bool root) {
+    size_t n = Count(i);
+    if (n < 2 && !root) return true;
     size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the '}'
-    size_t first = keys;
-    // The first 32 keys go through a 64-bit filter on their fingerprints
-    // (pairs are compared only on a hit); larger objects are sorted.
-    uint64_t seen = 0;
-    for (size_t j = i + 1; j < end;) {
-      uint64_t word = tape[j];
-      if (TypeOf(word) != '"') return false;
-      uint64_t fp = Fingerprint(word);
-      if (keys - first < 32) {
-        uint64_t bit = uint64_t{1} << (fp >> 58);
-        if (seen & bit) {
-          for (size_t k = first; k < keys; ++k) {
-            if (prints[k] == fp && SameKey(key_words[k], j)) return false;
-          }
-        }
-        seen |= bit;
+    if (n > 32) {
+      // Large objects: sort the fingerprints.
+      size_t keys = 0;
+      if (key_words.size() < n) {
+        key_words.resize(n);
+        prints.resize(n);
       }
-      key_words[keys] = static_cast<uint32_t>(j);
-      prints[keys] = fp;
-      ++keys;
-      if (depth == 1) {  // a member of the root
-        size_t slot = fp >> root_shift;
-        while (root_index[slot] != 0) slot = (slot + 1) & root_mask;
-        root_index[slot] = static_cast<uint32_t>(j);
+      for (size_t j = i + 1; j < end; j = Skip(j + 1)) {
+        uint64_t fp = Fingerprint(tape[j]);
+        key_words[keys] = static_cast<uint32_t>(j);
+        prints[keys] = fp;
+        ++keys;
+        if (root) IndexRootKey(fp, j);
       }
-      if (!ValidateValue(j + 1, depth + 1, &j)) return false;
+      return !HasDuplicate(0, keys);
     }
-    bool duplicate = keys - first > 32 && HasDuplicate(first, keys);
-    keys = first;
-    return !duplicate;
+    // A 64-bit filter on the fingerprints; pairs are compared on a hit.
+    uint64_t seen = 0;
+    uint64_t fps[32];
+    uint32_t words[32];
+    size_t k = 0;
+    for (size_t j = i + 1; j < end; j = Skip(j + 1), ++k) {
+      uint64_t fp = Fingerprint(tape[j]);
+      uint64_t bit = uint64_t{1} << (fp >> 58);
+      if (seen & bit) {
+        for (size_t m = 0; m < k; ++m) {
+          if (fps[m] == fp && SameKey(words[m], j)) return false;
+        }
+      }
+      seen |= bit;
+      fps[k] = fp;
+      words[k] = static_cast<uint32_t>(j);
+      if (root) IndexRootKey(fp, j);
+    }
+    return true;
+  }
+
+  void IndexRootKey(uint64_t fp, size_t j) {
+    size_t slot = fp >> root_shift;
+    while (root_index[slot] != 0) slot = (slot + 1) & root_mask;
+    root_index[slot] = static_cast<uint32_t>(j);
   }
 
   size_t Count(size_t i) const {
