@@ -90,6 +90,7 @@ SourceSet::SourceSet()
 void SourceSet::Add(std::shared_ptr<const CompiledSource> source) {
   std::string name = source->name();
   by_type_[name] = std::move(source);
+  ++version_;
 }
 
 const CompiledSource& SourceSet::For(std::string_view type) const {
@@ -213,7 +214,12 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   has_var_.fill(false);
   has_meta_ = false;
   has_actor_ref_ = false;
-  type_.assign(type);
+  if (source_ == nullptr || type != type_ ||
+      source_version_ != sources_->version()) {
+    type_.assign(type);
+    source_ = &sources_->For(type);
+    source_version_ = sources_->version();
+  }
   envelope_.type = type_;
   envelope_.id.clear();
   envelope_.tenant.clear();
@@ -242,7 +248,7 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
     }
     vars_[static_cast<int>(Var::kData)] = payload;
   }
-  const CompiledSource& source = sources_->For(type);
+  const CompiledSource& source = *source_;
   format_ = source.format();
   auto set = [&](Var v, cel::Value value) {
     vars_[static_cast<int>(v)] = value;
@@ -396,8 +402,10 @@ bool Evaluator::Selects(const CompiledPolicy& policy, const RuleList** list) {
   }
   if (format_ == SourceFormat::kKubernetesAudit) {
     if (policy.audit_rules().rules.empty()) return false;
-    if (PayloadString({"objectRef", "apiGroup"}) != policy.api_group() ||
-        PayloadString({"objectRef", "resource"}) != policy.resource_plural()) {
+    // kind is objectRef.resource, read at Load.
+    if (vars_[static_cast<int>(Var::kKind)].string_value() !=
+            policy.resource_plural() ||
+        PayloadString({"objectRef", "apiGroup"}) != policy.api_group()) {
       return false;
     }
     *list = &policy.audit_rules();

@@ -48,9 +48,12 @@ class SourceSet {
   void Add(std::shared_ptr<const CompiledSource> source);
   const CompiledSource& For(std::string_view type) const;
   bool Has(std::string_view type) const { return by_type_.contains(type); }
+  // Changes with every Add (so a reader can keep what For returned).
+  uint64_t version() const { return version_; }
 
  private:
   base::StringMap<std::shared_ptr<const CompiledSource>> by_type_;
+  uint64_t version_ = 0;
   std::shared_ptr<const CompiledSource> audit_, event_, json_;
 };
 
@@ -177,6 +180,10 @@ class Evaluator {
   absl::Status load_status_;
   SourceFormat format_ = SourceFormat::kJson;
   std::string type_;
+  // What sources_->For(type_) returned, at sources_->version() ==
+  // source_version_ (events of one type come in runs).
+  const CompiledSource* source_ = nullptr;
+  uint64_t source_version_ = 0;
   Envelope envelope_;
   std::array<cel::Value, kNumVars> vars_;
   std::array<bool, kNumVars> has_var_{};
