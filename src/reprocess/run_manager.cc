@@ -1,5 +1,6 @@
 #include "reprocess/run_manager.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -907,6 +908,7 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
   active = n_threads;
   for (int i = 0; i < n_threads; ++i) {
     threads.emplace_back([&] {
+      pthread_setname_np(pthread_self(), "retro-run");  // for top and perf
       work();
       --active;
     });

@@ -87,13 +87,39 @@ RocksStore::View RocksStore::TakeView(std::string_view policy) {
   return v;
 }
 
+namespace {
+
+// A little over what the batch's write batch holds (so it is built without
+// growing): run batches carry thousands of records.
+size_t ApproximateBytes(const RecordBatch& batch) {
+  size_t bytes = 64;
+  for (const RecordBatch::Op& op : batch.ops()) {
+    const Record* r = nullptr;
+    if (const auto* put = std::get_if<RecordBatch::PutOp>(&op)) {
+      r = &put->record;
+    } else if (const auto* st = std::get_if<RecordBatch::StageOp>(&op)) {
+      r = &st->staged.record;
+      bytes += st->run_id.size();
+    }
+    bytes += 128;  // keys, headers and small ops
+    if (r != nullptr) {
+      bytes += r->key.policy.size() + r->key.origin_type.size() +
+               r->key.origin_id.size() + r->rule.size() + r->tenant.size() +
+               r->payload.size();
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
 absl::Status RocksStore::Commit(const RecordBatch& batch,
                                 const WriteOptions& options) {
   if (batch.empty()) return absl::OkStatus();
   absl::MutexLock lock(&records_mu_);
   const uint64_t vseq = next_vseq_;
   bool visible = false;
-  rocksdb::WriteBatch wb;
+  rocksdb::WriteBatch wb(ApproximateBytes(batch));
   {
     absl::ReaderMutexLock l(&state_mu_);
     auto has_visible_runs = [&](std::string_view policy) {
