@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/process.h"
 #include "bench/reprocess_history.h"
 #include "cel/json.h"
 #include "pipeline/catalog.h"
@@ -286,6 +287,7 @@ void AppendCounters(const reprocess::Counters& c, std::string* out) {
 
 absl::StatusOr<ReprocessBenchResult> RunReprocessBench(
     const ReprocessBenchOptions& options, FILE* log) {
+  base::KeepLargeBuffersInHeap();  // as the server does
   auto history = BuildHistory(options.history, 1, log);
   if (!history.ok()) return history.status();
   HistoryCleanup cleanup(*history);

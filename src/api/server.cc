@@ -1,7 +1,5 @@
 #include "api/server.h"
 
-#include <malloc.h>
-
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -9,6 +7,7 @@
 #include "api/http_util.h"
 #include "api/run_metrics.h"
 #include "base/log.h"
+#include "base/process.h"
 #include "base/strings.h"
 #include "httplib.h"
 #include "prometheus/text_serializer.h"
@@ -37,11 +36,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
 }
 
 absl::Status Server::Init() {
-  // Request bodies are ~1 MB strings grown chunk by chunk; with glibc's
-  // default mmap threshold every one of them is mapped and faulted in anew
-  // (a third of ingest CPU). Keep them in the heap instead.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // Request bodies are ~1 MB strings grown chunk by chunk.
+  base::KeepLargeBuffersInHeap();
   if (!options_.config_file.empty()) {
     ServerConfig config;
     absl::Status st = LoadServerConfig(options_.config_file, &config);
