@@ -313,8 +313,8 @@ struct JsonDocument::Impl {
   dom::parser parser;
   const uint64_t* tape = nullptr;
   const uint8_t* strings = nullptr;
-  // Scratch for Validate: the keys of an object of over 32 (tape index and
-  // fingerprint), sized for the largest.
+  // Scratch for Validate: the keys of the object being checked (tape index
+  // and fingerprint), sized for the largest.
   std::vector<uint32_t> key_words;
   std::vector<uint64_t> prints;
   std::vector<std::pair<uint64_t, uint32_t>> sorted;
@@ -448,46 +448,35 @@ struct JsonDocument::Impl {
   }
 
   // Whether the keys of the object at `i` are distinct; for the root, also
-  // fills root_index.
+  // fills root_index. Up to 32 keys go through a 64-bit filter on their
+  // fingerprints (pairs are compared only on a hit); more are sorted.
   bool UniqueKeys(size_t i, bool root) {
     size_t n = Count(i);
     if (n < 2 && !root) return true;
-    size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the '}'
-    if (n > 32) {
-      // Large objects: sort the fingerprints.
-      size_t keys = 0;
-      if (key_words.size() < n) {
-        key_words.resize(n);
-        prints.resize(n);
-      }
-      for (size_t j = i + 1; j < end; j = Skip(j + 1)) {
-        uint64_t fp = Fingerprint(tape[j]);
-        key_words[keys] = static_cast<uint32_t>(j);
-        prints[keys] = fp;
-        ++keys;
-        if (root) IndexRootKey(fp, j);
-      }
-      return !HasDuplicate(0, keys);
+    if (key_words.size() < std::max<size_t>(n, 32)) {
+      key_words.resize(std::max<size_t>(n, 32));
+      prints.resize(key_words.size());
     }
-    // A 64-bit filter on the fingerprints; pairs are compared on a hit.
+    const bool filtered = n <= 32;
     uint64_t seen = 0;
-    uint64_t fps[32];
-    uint32_t words[32];
+    size_t end = static_cast<uint32_t>(tape[i]) - 1;  // the '}'
     size_t k = 0;
     for (size_t j = i + 1; j < end; j = Skip(j + 1), ++k) {
       uint64_t fp = Fingerprint(tape[j]);
-      uint64_t bit = uint64_t{1} << (fp >> 58);
-      if (seen & bit) {
-        for (size_t m = 0; m < k; ++m) {
-          if (fps[m] == fp && SameKey(words[m], j)) return false;
+      if (filtered) {
+        uint64_t bit = uint64_t{1} << (fp >> 58);
+        if (seen & bit) {
+          for (size_t m = 0; m < k; ++m) {
+            if (prints[m] == fp && SameKey(key_words[m], j)) return false;
+          }
         }
+        seen |= bit;
       }
-      seen |= bit;
-      fps[k] = fp;
-      words[k] = static_cast<uint32_t>(j);
+      prints[k] = fp;
+      key_words[k] = static_cast<uint32_t>(j);
       if (root) IndexRootKey(fp, j);
     }
-    return true;
+    return filtered || !HasDuplicate(0, k);
   }
 
   void IndexRootKey(uint64_t fp, size_t j) {
