@@ -350,6 +350,7 @@ absl::StatusOr<AppendResult> RocksStore::Append(std::span<const Event> events,
       codec::PutU64BE(&v, next_audit);
       wb.Merge(cf(kDefault), "next_audit", v);
     }
+    if (hooks_.before_append_write) hooks_.before_append_write(ticket);
     written = Write(&wb, options.sync, "appending events");
   }
   RETRO_RETURN_IF_ERROR(

@@ -89,8 +89,9 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   return absl::InternalError(msg);
 }
 
-RocksStore::RocksStore(const StoreOptions& options)
+RocksStore::RocksStore(const StoreOptions& options, RocksTestHooks hooks)
     : options_(options),
+      hooks_(std::move(hooks)),
       retention_floor_ns_(std::numeric_limits<int64_t>::min()) {}
 
 RocksStore::~RocksStore() {
@@ -104,11 +105,11 @@ RocksStore::~RocksStore() {
 }
 
 absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(
-    const StoreOptions& options) {
+    const StoreOptions& options, RocksTestHooks hooks) {
   if (options.retention_days < 1) {
     return absl::InvalidArgumentError("retention_days must be at least 1");
   }
-  std::unique_ptr<RocksStore> store(new RocksStore(options));
+  std::unique_ptr<RocksStore> store(new RocksStore(options, std::move(hooks)));
   if (absl::Status s = store->OpenDb(); !s.ok()) return s;
   if (absl::Status s = store->LoadState(); !s.ok()) return s;
   return store;
@@ -128,6 +129,10 @@ absl::Status RocksStore::Compact() {
 absl::Status RocksStore::OpenDb() {
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options_.create_if_missing;
+  if (hooks_.file_system != nullptr) {
+    env_ = rocksdb::NewCompositeEnv(hooks_.file_system);
+    db_opts.env = env_.get();
+  }
   db_opts.create_missing_column_families = true;
   db_opts.IncreaseParallelism(2);
   db_opts.max_background_jobs = 2;

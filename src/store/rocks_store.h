@@ -28,6 +28,7 @@
 #define RETRO_STORE_ROCKS_STORE_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
+#include "rocksdb/file_system.h"
 #include "store/rocks_values.h"
 #include "store/store.h"
 
@@ -46,13 +48,23 @@ namespace retro::store::rocks {
 // RocksDB status → absl::Status, prefixed with what was being done.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// Fault injection for the store's own tests (rocks_fault_test.cc); the
+// defaults are what OpenStore uses.
+struct RocksTestHooks {
+  // The file system RocksDB writes through (default: the machine's).
+  std::shared_ptr<rocksdb::FileSystem> file_system;
+  // Called by an append that has something to write, after it is decided
+  // and before its write, with its ticket (1, 2, ... in decision order).
+  std::function<void(uint64_t ticket)> before_append_write;
+};
+
 class RocksStore final : public Store,
                          public EventStore,
                          public RecordStore,
                          public ControlStore {
  public:
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(
-      const StoreOptions& options);
+      const StoreOptions& options, RocksTestHooks hooks = {});
   ~RocksStore() override;
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
@@ -162,7 +174,7 @@ class RocksStore final : public Store,
   };
   class ViewReleaser;
 
-  explicit RocksStore(const StoreOptions& options);
+  RocksStore(const StoreOptions& options, RocksTestHooks hooks);
   absl::Status OpenDb();
   absl::Status LoadState();
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
@@ -201,6 +213,8 @@ class RocksStore final : public Store,
       std::string_view name);
 
   const StoreOptions options_;
+  const RocksTestHooks hooks_;
+  std::unique_ptr<rocksdb::Env> env_;  // over hooks_.file_system; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
