@@ -587,6 +587,42 @@ struct JsonDocument::Impl {
     return i;
   }
 
+  // What Select(i, selection) reads, as tokens that do not run together:
+  // per child present 'P' and its key, absent 'A'; a whole value as its
+  // tape's type bytes, strings with their length, numbers with their bits.
+  void SelectionKey(size_t i, const JsonSelection& selection,
+                    std::string* out) const {
+    if (selection.whole || TypeOf(tape[i]) != '{') {
+      for (size_t j = i, end = Skip(i); j < end;) {
+        uint64_t word = tape[j];
+        char t = TypeOf(word);
+        out->push_back(t);
+        if (t == '"') {
+          std::string_view str = StringOf(word);
+          uint32_t n = static_cast<uint32_t>(str.size());
+          out->append(reinterpret_cast<const char*>(&n), sizeof(n));
+          out->append(str);
+          ++j;
+        } else if (t == 'l' || t == 'u' || t == 'd') {
+          out->append(reinterpret_cast<const char*>(&tape[j + 1]), 8);
+          j += 2;
+        } else {
+          ++j;
+        }
+      }
+      return;
+    }
+    for (const JsonSelection& child : selection.children) {
+      size_t at = Member(i, child.key);
+      if (at == 0) {
+        out->push_back('A');
+      } else {
+        out->push_back('P');
+        SelectionKey(at, child, out);
+      }
+    }
+  }
+
   Value Select(size_t i, const JsonSelection& selection, Arena& arena) const {
     if (selection.whole || TypeOf(tape[i]) != '{') return Convert(i, arena);
     size_t n = selection.children.size();
@@ -633,6 +669,11 @@ bool JsonDocument::ParseObject(std::string_view json) {
 
 Value JsonDocument::Build(const JsonSelection& selection, Arena& arena) const {
   return impl_->Select(1, selection, arena);
+}
+
+void JsonDocument::AppendSelectionKey(const JsonSelection& selection,
+                                      std::string* out) const {
+  impl_->SelectionKey(1, selection, out);
 }
 
 std::string_view JsonDocument::StringAt(

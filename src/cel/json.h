@@ -78,6 +78,11 @@ class JsonDocument {
 
   // The selected parts of the object (REQUIRES: ParseObject returned true).
   Value Build(const JsonSelection& selection, Arena& arena) const;
+  // Appends bytes that identify the selected parts of the object: for one
+  // selection, equal bytes mean equal Build results (REQUIRES: ParseObject
+  // returned true). For memoizing what an expression computes from them.
+  void AppendSelectionKey(const JsonSelection& selection,
+                          std::string* out) const;
   // The string at a path of object keys; empty when any step is missing or
   // not an object, or the value is not a string.
   std::string_view StringAt(std::initializer_list<std::string_view> path) const;

@@ -1,5 +1,6 @@
 #include "policy/evaluator.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -82,15 +83,22 @@ std::string_view OutcomeKindName(OutcomeKind kind) {
   return "";
 }
 
+namespace {
+// Versions are unique in the process, so a SourceSet assigned another's
+// contents also takes another version.
+std::atomic<uint64_t> next_source_version{0};
+}  // namespace
+
 SourceSet::SourceSet()
     : audit_(CompiledSource::Builtin("audit")),
       event_(CompiledSource::Builtin("event")),
-      json_(CompiledSource::Builtin("")) {}
+      json_(CompiledSource::Builtin("")),
+      version_(++next_source_version) {}
 
 void SourceSet::Add(std::shared_ptr<const CompiledSource> source) {
   std::string name = source->name();
   by_type_[name] = std::move(source);
-  ++version_;
+  version_ = ++next_source_version;
 }
 
 const CompiledSource& SourceSet::For(std::string_view type) const {
@@ -283,7 +291,14 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
 absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
                                      std::string_view json) {
   envelope_.source = source.builtin() ? std::string_view() : source.name();
-  Bind(source.slots(), source.payload(), nullptr);
+  // Bound for the first expression that runs (a remembered tenant needs
+  // none).
+  bool bound = false;
+  auto run = [&](const CompiledExpr& expr) {
+    if (!bound) Bind(source.slots(), source.payload(), nullptr);
+    bound = true;
+    return Run(expr, nullptr);
+  };
   auto fail = [&](std::string_view what, std::string_view message) {
     return absl::InvalidArgumentError(absl::StrCat(
         "source '", base::AV(source.builtin() ? type_ : source.name()), "', ",
@@ -291,7 +306,7 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
   };
   // id
   if (const CompiledExpr* id = source.id()) {
-    cel::Value v = Run(*id, nullptr);
+    cel::Value v = run(*id);
     if (v.is_string()) {
       envelope_.id.assign(v.string_value());
     } else if (v.kind() == cel::Kind::kInt || v.kind() == cel::Kind::kUint) {
@@ -331,7 +346,7 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
   // time
   std::string_view time_text;
   if (const CompiledExpr* time = source.time()) {
-    cel::Value v = Run(*time, nullptr);
+    cel::Value v = run(*time);
     if (v.kind() == cel::Kind::kTimestamp) {
       envelope_.time = v.timestamp();
       envelope_.has_time = true;
@@ -364,9 +379,21 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
     envelope_.time_nanos = base::ToUnixNanos(envelope_.time);
   // tenant
   if (const CompiledExpr* tenant = source.tenant()) {
-    cel::Value v = Run(*tenant, nullptr);
+    const bool remember = TenantKey(source, &tenant_key_);
+    if (remember) {
+      auto it = tenants_.find(tenant_key_);
+      if (it != tenants_.end()) {
+        envelope_.tenant.assign(it->second);
+        return absl::OkStatus();
+      }
+    }
+    cel::Value v = run(*tenant);
     if (v.is_string()) {
       envelope_.tenant.assign(v.string_value());
+      if (remember) {
+        if (tenants_.size() >= kMaxTenants) tenants_.clear();
+        tenants_.emplace(tenant_key_, envelope_.tenant);
+      }
     } else if (v.is_error()) {
       return fail("tenant", v.error_message());
     } else {
@@ -375,6 +402,31 @@ absl::Status Evaluator::ReadEnvelope(const CompiledSource& source,
     }
   }
   return absl::OkStatus();
+}
+
+bool Evaluator::TenantKey(const CompiledSource& source, std::string* key) {
+  if (!lazy_) return false;
+  if (tenants_version_ != sources_->version()) {
+    // Sources changed: a remembered one may be gone (its address reused).
+    tenants_.clear();
+    tenants_version_ = sources_->version();
+  }
+  key->clear();
+  const CompiledSource* p = &source;
+  key->append(reinterpret_cast<const char*>(&p), sizeof(p));
+  const SlotMap& slots = source.slots();
+  for (int v = 0; v < kNumVars; ++v) {
+    if (slots.slot[v] < 0) continue;
+    Var var = static_cast<Var>(v);
+    if (var != Var::kAudit && var != Var::kEvent && var != Var::kData) {
+      return false;  // reads more than the payload
+    }
+    key->push_back(has_var_[v] ? 'V' : 'U');
+    if (has_var_[v]) {
+      document_.AppendSelectionKey(source.payload().by_var[v], key);
+    }
+  }
+  return key->size() <= kMaxTenantKeyBytes;
 }
 
 void Evaluator::Fail(const CompiledRule* rule, std::string_view expression,

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "base/hash.h"
@@ -48,7 +49,9 @@ class SourceSet {
   void Add(std::shared_ptr<const CompiledSource> source);
   const CompiledSource& For(std::string_view type) const;
   bool Has(std::string_view type) const { return by_type_.contains(type); }
-  // Changes with every Add (so a reader can keep what For returned).
+  // Changes with every Add, and differs between sets (also one assigned
+  // another's contents): a reader can keep what For returned while it
+  // stays the same.
   uint64_t version() const { return version_; }
 
  private:
@@ -155,6 +158,9 @@ class Evaluator {
   std::string_view PayloadString(std::initializer_list<std::string_view> path);
   const cel::Value* PayloadAt(std::initializer_list<std::string_view> path);
   cel::Value Run(const CompiledExpr& expr, LinkSink* links);
+  // Sets *key to what identifies the payload the source's expressions read;
+  // false when they read more than the payload (or it is not lazy_).
+  bool TenantKey(const CompiledSource& source, std::string* key);
   bool Selects(const CompiledPolicy& policy, const RuleList** list);
   void RunRules(const CompiledPolicy& policy, const RuleList& list);
   bool RenderRecord(const CompiledRule& rule);
@@ -184,6 +190,16 @@ class Evaluator {
   // source_version_ (events of one type come in runs).
   const CompiledSource* source_ = nullptr;
   uint64_t source_version_ = 0;
+  // The tenants source_'s expression gave, by the bytes of the payload it
+  // read (cel::JsonDocument::AppendSelectionKey): the expression is pure,
+  // and an event stream has few tenants. Bounded.
+  // (A key starts with the source's address; tenants_version_ is the
+  // sources' version they were computed at.)
+  static constexpr size_t kMaxTenants = 1024;
+  static constexpr size_t kMaxTenantKeyBytes = 512;
+  absl::flat_hash_map<std::string, std::string> tenants_;
+  uint64_t tenants_version_ = 0;
+  std::string tenant_key_;
   Envelope envelope_;
   std::array<cel::Value, kNumVars> vars_;
   std::array<bool, kNumVars> has_var_{};

@@ -4,6 +4,7 @@
 // loaded event is evaluated with several policies. Plus the fast RFC 3339
 // rendering of outcome lines.
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -256,6 +257,67 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
   }
   EXPECT_GT(compared, 500);
   EXPECT_GT(matched, 100);
+}
+
+// The tenant an evaluator remembers is keyed by exactly what the Source's
+// expression reads: payloads that differ there (also only in structure)
+// get their own tenant, in any order, and a changed Source is re-read.
+TEST(RememberedTenantTest, FollowsWhatTheExpressionReads) {
+  const std::string source = R"(
+apiVersion: retro/v1
+kind: Source
+metadata: {name: audit}
+spec:
+  format: kubernetes-audit
+  tenant: "has(audit.user.extra) && 't' in audit.user.extra ? audit.user.extra['t'].join('+') + ':' + string(size(audit.user.extra)) : 'none'"
+)";
+  PolicySet set;
+  ASSERT_TRUE(set.AddText("sources.yaml", source));
+  auto event = [](const std::string& extra) {
+    return R"({"auditID":"a","requestReceivedTimestamp":"2026-11-20T00:00:00Z",)"
+           R"("user":{"username":"u")" +
+           extra + R"(},"verb":"get"})";
+  };
+  const std::vector<std::string> events = {
+      event(R"(,"extra":{"t":["ab"]})"),
+      event(R"(,"extra":{"t":["a","b"]})"),
+      event(R"(,"extra":{"t":["a"],"u":["b"]})"),
+      event(R"(,"extra":{"t":["a"]})"),
+      event(R"(,"extra":{"u":["a"]})"),
+      event(""),
+      event(R"(,"extra":{"t":["a\"b"]})"),
+      event(R"(,"extra":{"t":[]})"),
+  };
+  SourceSet sources = set.sources();
+  Evaluator remembering(&sources);
+  EvaluatorOptions whole_options;
+  whole_options.convert_whole_payload = true;  // nothing remembered
+  Evaluator whole(&set.sources(), whole_options);
+  std::mt19937_64 rng(5);
+  std::set<std::string> tenants;
+  for (int i = 0; i < 400; ++i) {
+    const std::string& e = events[rng() % events.size()];
+    absl::Status st = remembering.Load("audit", e);
+    ASSERT_TRUE(st.ok()) << st << " " << e;
+    ASSERT_TRUE(whole.Load("audit", e).ok()) << e;
+    ASSERT_EQ(remembering.envelope().tenant, whole.envelope().tenant) << e;
+    tenants.insert(remembering.envelope().tenant);
+  }
+  EXPECT_EQ(tenants.size(), 7u);  // ["a"] and ["a"]+"u" differ in size only
+
+  // Other sources in the same place: the next Load reads their tenant.
+  PolicySet changed;
+  ASSERT_TRUE(changed.AddText("sources2.yaml", R"(
+apiVersion: retro/v1
+kind: Source
+metadata: {name: audit}
+spec:
+  format: kubernetes-audit
+  tenant: "'changed'"
+)"));
+  sources = changed.sources();
+  ASSERT_TRUE(remembering.Load("audit", events[0]).ok());
+  EXPECT_EQ(remembering.envelope().tenant, "changed");
 }
 
 TEST(OutcomeJsonTest, Rfc3339IsBaseFormatByteForByte) {
