@@ -96,9 +96,11 @@ class Pass {
     std::string_view id = evaluator_.envelope().id;
     switch (o.kind) {
       case policy::OutcomeKind::kUnselected:
+        // Counted, not written: like the peer, output is one line per
+        // event the policy selects.
         ++tally_.unselected;
-        policy::AppendUnselectedJson(tally_.events, id, &buffer_);
-        break;
+        ++tally_.events;
+        return;
       case policy::OutcomeKind::kMatched:
         ++tally_.matched;
         tally_.checksum ^= o.record.content_hash.low;
