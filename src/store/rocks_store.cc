@@ -204,6 +204,9 @@ absl::Status RocksStore::OpenDb() {
     return FromRocks(s, absl::StrCat("opening store at ", options_.path));
   }
   db_.reset(db);
+  // This reference links rocks_crc32c.cc, with its faster CRC32C, into
+  // every binary that opens a store.
+  (void)HardwareCrc32cCalls();
   return absl::OkStatus();
 }
 

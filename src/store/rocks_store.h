@@ -48,6 +48,12 @@ namespace retro::store::rocks {
 // RocksDB status → absl::Status, prefixed with what was being done.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// How many checksums RocksDB has computed with the SSE4.2 CRC32C of
+// rocks_crc32c.cc (none on a CPU without it).
+uint64_t HardwareCrc32cCalls();
+// The library's own CRC32C, for the test that compares the two.
+uint32_t LibraryCrc32cExtend(uint32_t crc, const char* data, size_t n);
+
 // Fault injection for the store's own tests (rocks_fault_test.cc); the
 // defaults are what OpenStore uses.
 struct RocksTestHooks {
