@@ -63,7 +63,10 @@ ExtendFn LibraryExtend() {
 }
 
 bool HasSse42() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
+  static const bool has = [] {
+    __builtin_cpu_init();  // in case this runs before constructors have
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
   return has;
 }
 
