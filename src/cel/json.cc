@@ -413,11 +413,28 @@ struct JsonDocument::Impl {
     return false;
   }
 
+  bool Parse(std::string_view json, bool nested_keys) {
+    tape = nullptr;
+    dom::element root;
+    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (root.type() != dom::element_type::OBJECT) return false;
+    tape = parser.doc.tape.get();
+    strings = parser.doc.string_buf.get();
+    if (TypeOf(tape[1]) != '{' || !Validate(nested_keys)) {
+      tape = nullptr;
+      return false;
+    }
+    return true;
+  }
+
   // Rejects what JsonParser rejects beyond simdjson's own validation: a key
-  // repeated in an object. (Depth is simdjson's: the parser is allocated
+  // repeated in an object (with !nested_keys, only in the root, which is
+  // indexed either way). (Depth is simdjson's: the parser is allocated
   // with kMaxJsonDepth.) One flat pass over the tape: every object's keys
   // are reached through the skip links of its values, so no recursion.
-  bool Validate() {
+  bool Validate(bool nested_keys) {
     size_t end = tape[0] & kPayload;  // the closing root word
     size_t root_keys = Count(1);
     size_t slots = 16;
@@ -429,6 +446,7 @@ struct JsonDocument::Impl {
     root_index.assign(slots, 0);
     root_mask = slots - 1;
     if (!UniqueKeys(1, true)) return false;
+    if (!nested_keys) return true;
     for (size_t i = 2; i < end;) {
       switch (TypeOf(tape[i])) {
         case '{':
@@ -651,20 +669,11 @@ JsonDocument::JsonDocument() : impl_(std::make_unique<Impl>()) {}
 JsonDocument::~JsonDocument() = default;
 
 bool JsonDocument::ParseObject(std::string_view json) {
-  impl_->tape = nullptr;
-  dom::element root;
-  if (impl_->parser.parse(json.data(), json.size()).get(root) !=
-      simdjson::SUCCESS) {
-    return false;
-  }
-  if (root.type() != dom::element_type::OBJECT) return false;
-  impl_->tape = impl_->parser.doc.tape.get();
-  impl_->strings = impl_->parser.doc.string_buf.get();
-  if (Impl::TypeOf(impl_->tape[1]) != '{' || !impl_->Validate()) {
-    impl_->tape = nullptr;
-    return false;
-  }
-  return true;
+  return impl_->Parse(json, /*nested_keys=*/true);
+}
+
+bool JsonDocument::ParseValidatedObject(std::string_view json) {
+  return impl_->Parse(json, /*nested_keys=*/false);
 }
 
 Value JsonDocument::Build(const JsonSelection& selection, Arena& arena) const {

@@ -75,6 +75,11 @@ class JsonDocument {
   // 64 bits, say): use JsonParser for those, which gives the exact value or
   // error.
   bool ParseObject(std::string_view json);
+  // The same for input that ParseObject accepted before (events from the
+  // store, which holds only what ingest accepted): nested objects are not
+  // searched for repeated keys again. (Were one repeated after all, a read
+  // of it finds either value.)
+  bool ParseValidatedObject(std::string_view json);
 
   // The selected parts of the object (REQUIRES: ParseObject returned true).
   Value Build(const JsonSelection& selection, Arena& arena) const;

@@ -192,7 +192,11 @@ void LiveProcessor::RunWorker(int index) {
     auto current = catalog_->Current();
     if (current != snap || !evaluator) {
       snap = current;
-      evaluator = std::make_unique<policy::Evaluator>(&snap->sources());
+      // Live events were accepted by ingest's Load (or read back from the
+      // store after a restart).
+      policy::EvaluatorOptions eo;
+      eo.validated_events = true;
+      evaluator = std::make_unique<policy::Evaluator>(&snap->sources(), eo);
     }
     for (;;) {
       absl::Status st =

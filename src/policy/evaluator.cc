@@ -239,7 +239,9 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   // when they read it. Anything else (not an object, invalid, a number
   // beyond 64 bits) is converted whole by JsonParser, which also gives the
   // exact error.
-  lazy_ = !options_.convert_whole_payload && document_.ParseObject(json);
+  lazy_ = !options_.convert_whole_payload &&
+          (options_.validated_events ? document_.ParseValidatedObject(json)
+                                     : document_.ParseObject(json));
   if (!lazy_) {
     auto parsed = parser_.Parse(json, arena_);
     if (!parsed.ok()) {

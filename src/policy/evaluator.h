@@ -118,6 +118,10 @@ struct EvaluatorOptions {
   // only the parts each policy reads (the default). Same outcomes, slower:
   // for tests that compare the two.
   bool convert_whole_payload = false;
+  // Events were accepted by an earlier Load: they come from the store,
+  // which holds only what ingest accepted. Their nested objects are not
+  // searched for repeated keys again.
+  bool validated_events = false;
 };
 
 class Evaluator {

@@ -145,6 +145,33 @@ TEST(JsonDocumentTest, AgreesWithJsonParser) {
   EXPECT_FALSE(cel::ParseJson(deeper, arena).ok());
 }
 
+// Input accepted once before is parsed to the same value without its nested
+// objects searched for repeated keys; the root's are still indexed.
+TEST(JsonDocumentTest, ValidatedInputParsesTheSame) {
+  cel::JsonDocument doc;
+  cel::Arena arena;
+  cel::JsonSelection whole;
+  whole.whole = true;
+  for (const std::string& line :
+       testing::ReadLines(Fixture("events/audit.jsonl"))) {
+    ASSERT_TRUE(doc.ParseObject(line));
+    std::string a, b;
+    ASSERT_TRUE(cel::ToJson(doc.Build(whole, arena), &a));
+    ASSERT_TRUE(doc.ParseValidatedObject(line));
+    ASSERT_TRUE(cel::ToJson(doc.Build(whole, arena), &b));
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(doc.StringAt({"objectRef", "resource"}).empty(),
+              line.find("\"resource\"") == std::string::npos);
+  }
+  const std::string nested = R"({"a":{"b":1,"b":2},"c":"x"})";
+  EXPECT_FALSE(doc.ParseObject(nested));
+  ASSERT_TRUE(doc.ParseValidatedObject(nested));
+  EXPECT_EQ(doc.StringAt({"c"}), "x");
+  EXPECT_FALSE(doc.ParseValidatedObject(R"({"a":1,"a":2})"));
+  EXPECT_FALSE(doc.ParseValidatedObject(R"([1])"));
+  EXPECT_FALSE(doc.ParseValidatedObject(R"({"a":)"));
+}
+
 // Random byte changes to real events: whatever the fast path accepts must
 // be what JsonParser accepts, with the same value.
 TEST(JsonDocumentTest, MutatedEventsAgreeWithJsonParser) {
@@ -209,6 +236,10 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
   EvaluatorOptions options;
   options.convert_whole_payload = true;
   Evaluator whole(&set_.sources(), options);
+  // As runs and live processing read events back from the store.
+  EvaluatorOptions stored_options;
+  stored_options.validated_events = true;
+  Evaluator stored(&set_.sources(), stored_options);
   int compared = 0, matched = 0;
   auto compare = [&](std::string_view type, const std::string& line) {
     absl::Status a = lazy.Load(type, line);
@@ -216,12 +247,19 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
     ASSERT_EQ(a, b) << line;
     ASSERT_EQ(lazy.envelope().id, whole.envelope().id);
     ASSERT_EQ(lazy.envelope().tenant, whole.envelope().tenant);
+    const bool store_accepts = a.ok();
+    if (store_accepts) ASSERT_TRUE(stored.Load(type, line).ok()) << line;
     for (const auto& policy : set_.policies()) {
-      std::string ja, jb;
+      std::string ja, jb, jc;
       const Outcome& oa = lazy.Evaluate(*policy);
       AppendOutcomeJson(oa, 0, lazy.envelope().id, &ja);
       AppendOutcomeJson(whole.Evaluate(*policy), 0, whole.envelope().id, &jb);
       ASSERT_EQ(ja, jb) << line;
+      if (store_accepts) {
+        AppendOutcomeJson(stored.Evaluate(*policy), 0, stored.envelope().id,
+                          &jc);
+        ASSERT_EQ(ja, jc) << line;
+      }
       ++compared;
       matched += oa.kind == OutcomeKind::kMatched;
     }
