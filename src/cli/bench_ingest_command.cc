@@ -184,8 +184,15 @@ void RunBenchIngest(const BenchFlags& f) {
       f.events, f.batch, f.clients, f.workers, f.warmup);
   if (f.warmup > 0) {
     auto warm = MakeBatches(lines, f.warmup, f.batch, "warm");
-    SendAll(url, token, warm, f.warmup, f.batch, f.clients, 0);
+    auto w0 = std::chrono::steady_clock::now();
+    size_t warm_acked =
+        SendAll(url, token, warm, f.warmup, f.batch, f.clients, 0);
+    double warm_secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - w0)
+            .count();
     s->live().WaitIdle();
+    std::printf("warm-up: %zu events acknowledged at %.0f events/s\n",
+                warm_acked, warm_acked / warm_secs);
   }
   auto batches = MakeBatches(lines, f.events, f.batch, "tput");
   double cpu0 = ProcessCpuSeconds();
