@@ -117,6 +117,13 @@ TEST(JsonDocumentTest, AgreesWithJsonParser) {
   };
   for (const char* json : cases) ExpectSameAsParser(doc, json);
   EXPECT_FALSE(doc.ParseObject(R"({"a":1,"a":2})"));
+  // Nested objects of up to four keys are compared pair by pair.
+  EXPECT_FALSE(doc.ParseObject(R"({"x":{"ab":1,"ab":2}})"));
+  EXPECT_FALSE(doc.ParseObject(R"({"x":{"ab":1,"cd":2,"ab":3}})"));
+  EXPECT_FALSE(doc.ParseObject(R"({"x":{"a":1,"bc":2,"de":3,"de":4}})"));
+  EXPECT_FALSE(doc.ParseObject(R"({"x":[{"k":{"":1,"":2}}]})"));
+  EXPECT_TRUE(doc.ParseObject(R"({"x":{"ab":1,"ac":2,"ba":3,"a":4}})"));
+  EXPECT_TRUE(doc.ParseObject(R"({"x":{"":1,"a":2}})"));
   // Objects over 32 keys take the sorting path.
   std::string many = "{";
   for (int i = 0; i < 40; ++i) {
