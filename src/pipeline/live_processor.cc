@@ -194,9 +194,8 @@ void LiveProcessor::RunWorker(int index) {
       snap = current;
       // Live events were accepted by ingest's Load (or read back from the
       // store after a restart).
-      policy::EvaluatorOptions eo;
-      eo.validated_events = true;
-      evaluator = std::make_unique<policy::Evaluator>(&snap->sources(), eo);
+      evaluator = std::make_unique<policy::Evaluator>(
+          &snap->sources(), policy::StoredEventOptions());
     }
     for (;;) {
       absl::Status st =

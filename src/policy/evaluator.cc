@@ -217,6 +217,12 @@ cel::Value Evaluator::ActorRef() {
   return ref;
 }
 
+EvaluatorOptions StoredEventOptions() {
+  EvaluatorOptions o;
+  o.validated_events = true;
+  return o;
+}
+
 absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   arena_.Reset();
   has_var_.fill(false);

@@ -124,6 +124,9 @@ struct EvaluatorOptions {
   bool validated_events = false;
 };
 
+// The options for events read back from the store (runs, live processing).
+EvaluatorOptions StoredEventOptions();
+
 class Evaluator {
  public:
   // REQUIRES: sources outlives the evaluator.

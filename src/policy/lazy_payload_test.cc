@@ -244,9 +244,7 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
   options.convert_whole_payload = true;
   Evaluator whole(&set_.sources(), options);
   // As runs and live processing read events back from the store.
-  EvaluatorOptions stored_options;
-  stored_options.validated_events = true;
-  Evaluator stored(&set_.sources(), stored_options);
+  Evaluator stored(&set_.sources(), StoredEventOptions());
   int compared = 0, matched = 0;
   auto compare = [&](std::string_view type, const std::string& line) {
     absl::Status a = lazy.Load(type, line);

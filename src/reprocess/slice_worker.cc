@@ -17,14 +17,6 @@ using policy::OutcomeKind;
 // The outcome of every target for an event none of them may select.
 const policy::Outcome kUnselected;
 
-// A run reads events from the store, which holds only what ingest's Load
-// accepted.
-policy::EvaluatorOptions StoredEvents() {
-  policy::EvaluatorOptions o;
-  o.validated_events = true;
-  return o;
-}
-
 // The object GET /v1/records serves for a record.
 std::string RecordJson(const store::Record& r) {
   std::string out = "{\"policy\":";
@@ -88,7 +80,7 @@ void CountReason(base::StringMap<uint64_t>* reasons, std::string_view reason) {
 SliceWorker::SliceWorker(const ExecContext* ctx, store::Store* store)
     : ctx_(ctx),
       store_(store),
-      evaluator_(&ctx->compiled->sources(), StoredEvents()),
+      evaluator_(&ctx->compiled->sources(), policy::StoredEventOptions()),
       visible_(ctx->compiled->targets.size()),
       n_visible_(ctx->compiled->targets.size()),
       join_pos_(ctx->compiled->targets.size()),
