@@ -91,8 +91,7 @@ uint32_t Extend(uint32_t crc, const char* data, size_t n) {
     hardware_calls.fetch_add(1, std::memory_order_relaxed);
     return HardwareExtend(crc, data, n);
   }
-  ExtendFn fn = LibraryExtend();
-  return fn != nullptr ? fn(crc, data, n) : SoftwareExtend(crc, data, n);
+  return LibraryCrc32cExtend(crc, data, n);
 }
 
 }  // namespace rocksdb::crc32c
