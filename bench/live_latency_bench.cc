@@ -1,6 +1,6 @@
 // RunLiveLatencyBench (reprocess_bench_lib.h): live ingest latency over
-// loopback HTTP with no run, then while an adaptive shadow run re-processes
-// the history.
+// loopback HTTP with no run and while an adaptive shadow run re-processes
+// the history, in alternating rounds.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -51,12 +51,27 @@ class Bodies {
   int batch_;
 };
 
+// p50, p99 and max of `latencies` (sorted here).
+void Summarize(std::vector<double>* latencies, LatencyFigures* f) {
+  std::sort(latencies->begin(), latencies->end());
+  auto at = [&](double q) {
+    if (latencies->empty()) return 0.0;
+    size_t k = static_cast<size_t>(std::ceil(q * latencies->size()));
+    return (*latencies)[std::min(latencies->size() - 1, k > 0 ? k - 1 : 0)];
+  };
+  f->requests = static_cast<int64_t>(latencies->size());
+  f->p50_ms = at(0.5);
+  f->p99_ms = at(0.99);
+  f->max_ms = latencies->empty() ? 0 : latencies->back();
+}
+
 // Sends requests at `rate` events/s for `seconds` (or until `stop`) and
 // measures each one from its send to its (accepted) answer, resends of
-// 429/503 included.
+// 429/503 included; appends the latencies to `pooled`.
 LatencyFigures Phase(const std::string& url, const std::string& token,
                      const LiveLatencyOptions& o, Bodies& bodies,
-                     const std::atomic<bool>& stop, std::string* error) {
+                     const std::atomic<bool>& stop, std::string* error,
+                     std::vector<double>* pooled) {
   std::atomic<int64_t> next{0}, retried{0};
   std::mutex mu;
   std::vector<double> latencies;
@@ -98,17 +113,9 @@ LatencyFigures Phase(const std::string& url, const std::string& token,
   for (std::thread& t : senders) t.join();
   LatencyFigures f;
   f.seconds = Since(start);
-  f.requests = static_cast<int64_t>(latencies.size());
   f.retried = retried.load();
-  std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) {
-    if (latencies.empty()) return 0.0;
-    size_t k = static_cast<size_t>(std::ceil(q * latencies.size()));
-    return latencies[std::min(latencies.size() - 1, k > 0 ? k - 1 : 0)];
-  };
-  f.p50_ms = at(0.5);
-  f.p99_ms = at(0.99);
-  f.max_ms = latencies.empty() ? 0 : latencies.back();
+  pooled->insert(pooled->end(), latencies.begin(), latencies.end());
+  Summarize(&latencies, &f);
   return f;
 }
 
@@ -185,27 +192,39 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
                  options.seconds);
   }
 
-  s->metrics().lag.Reset();
-  result.idle = Phase(url, token, options, bodies, stop, &error);
-  s->live().WaitIdle();
-  result.idle.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
-  PrintPhase(log, "no run", result.idle);
+  std::vector<double> idle_pool, running_pool;
+  LatencyFigures& idle = result.idle;
+  LatencyFigures& running = result.running;
+  for (int r = 0; r < options.rounds && error.empty() && result.error.empty();
+       ++r) {
+    if (log != nullptr && options.rounds > 1) {
+      std::fprintf(log, "round %d of %d\n", r + 1, options.rounds);
+    }
+    LiveLatencyRound round;
+    stop = false;
+    s->metrics().lag.Reset();
+    round.idle = Phase(url, token, options, bodies, stop, &error, &idle_pool);
+    s->live().WaitIdle();
+    round.idle.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
+    PrintPhase(log, "  no run", round.idle);
+    idle.seconds += round.idle.seconds;
+    idle.retried += round.idle.retried;
+    idle.lag_p99_ms = std::max(idle.lag_p99_ms, round.idle.lag_p99_ms);
+    if (!error.empty()) break;
 
-  reprocess::RunRequest request;
-  request.policies = {h.policy};
-  request.from = h.first;  // to: up to the promote (live events hand off)
-  request.mode = reprocess::RunMode::kShadow;
-  request.adaptive = true;
-  request.parallelism = options.parallelism;
-  request.reason = "retro bench reprocess --live-latency";
-  auto created =
-      error.empty()
-          ? s->runs().Create(request, "bench")
-          : absl::StatusOr<reprocess::RunInfo>(absl::InternalError(error));
-  if (!created.ok()) {
-    result.error =
-        absl::StrCat("the run was refused: ", created.status().message());
-  } else {
+    reprocess::RunRequest request;
+    request.policies = {h.policy};
+    request.from = h.first;  // to: up to the promote (live events hand off)
+    request.mode = reprocess::RunMode::kShadow;
+    request.adaptive = true;
+    request.parallelism = options.parallelism;
+    request.reason = "retro bench reprocess --live-latency";
+    auto created = s->runs().Create(request, "bench");
+    if (!created.ok()) {
+      result.error =
+          absl::StrCat("the run was refused: ", created.status().message());
+      break;
+    }
     s->metrics().lag.Reset();
     auto run_start = Clock::now();
     std::thread watcher([&] {  // ends the phase when the run ends
@@ -218,14 +237,15 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
-    result.running = Phase(url, token, options, bodies, stop, &error);
+    round.running =
+        Phase(url, token, options, bodies, stop, &error, &running_pool);
     double window = Since(run_start);
     stop = true;
     watcher.join();
     auto info = s->runs().Get(created->id);
     if (info.ok()) {
-      result.run_scanned = info->scanned;
-      result.run_events_per_second = info->scanned / window;
+      round.run_scanned = info->scanned;
+      round.run_events_per_second = info->scanned / window;
       result.run_state = std::string(reprocess::RunStateName(info->state));
       if (!info->error.empty()) result.error = info->error;
       if (Ongoing(info->state)) (void)s->runs().Cancel(created->id, "bench");
@@ -233,30 +253,50 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
       (void)s->runs().Discard(created->id, "bench");
     }
     s->live().WaitIdle();
-    result.running.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
-    PrintPhase(log, "during the run", result.running);
+    round.running.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
+    PrintPhase(log, "  during the run", round.running);
+    running.seconds += round.running.seconds;
+    running.retried += round.running.retried;
+    running.lag_p99_ms = std::max(running.lag_p99_ms, round.running.lag_p99_ms);
+    if (round.idle.p99_ms > 0) {
+      round.ratio = round.running.p99_ms / round.idle.p99_ms;
+    }
     if (log != nullptr) {
       std::fprintf(log,
-                   "the run (adaptive, %s when the window ended) scanned "
+                   "  the run (adaptive, %s when the window ended) scanned "
                    "%llu of %lld events in the %.1f s window = %.0f "
-                   "events/s\n",
+                   "events/s; p99 ratio %.2fx\n",
                    result.run_state.c_str(),
-                   static_cast<unsigned long long>(result.run_scanned),
+                   static_cast<unsigned long long>(round.run_scanned),
                    static_cast<long long>(h.events), window,
-                   result.run_events_per_second);
+                   round.run_events_per_second, round.ratio);
     }
+    result.rounds.push_back(round);
+  }
+  Summarize(&idle_pool, &idle);
+  Summarize(&running_pool, &running);
+  if (!result.rounds.empty()) {
+    std::vector<double> rates;
+    for (const LiveLatencyRound& r : result.rounds) {
+      rates.push_back(r.run_events_per_second);
+    }
+    std::sort(rates.begin(), rates.end());
+    result.run_events_per_second = rates[rates.size() / 2];
   }
   if (!error.empty() && result.error.empty()) result.error = error;
-  if (result.idle.p99_ms > 0) {
-    result.ratio = result.running.p99_ms / result.idle.p99_ms;
-  }
+  if (idle.p99_ms > 0) result.ratio = running.p99_ms / idle.p99_ms;
   if (log != nullptr) {
     if (!result.error.empty())
       std::fprintf(log, "error: %s\n", result.error.c_str());
     std::fprintf(log,
-                 "summary: ingest p99 %.2f ms with no run, %.2f ms during the "
-                 "run: ratio %.2fx (goal <= 1.5x)\n",
-                 result.idle.p99_ms, result.running.p99_ms, result.ratio);
+                 "summary over %zu round(s): ingest p99 %.2f ms with no run "
+                 "(%lld requests), %.2f ms during the runs (%lld requests): "
+                 "ratio %.2fx (goal <= 1.5x); the runs' median rate %.0f "
+                 "events/s\n",
+                 result.rounds.size(), idle.p99_ms,
+                 static_cast<long long>(idle.requests), running.p99_ms,
+                 static_cast<long long>(running.requests), result.ratio,
+                 result.run_events_per_second);
   }
   s->Stop();
   serving.join();
@@ -271,10 +311,23 @@ std::string LiveLatencyJson(const LiveLatencyResult& r) {
   AppendFigures(r.idle, &out);
   out.append(",\"during_run\":");
   AppendFigures(r.running, &out);
-  absl::StrAppend(
-      &out, ",\"p99_ratio\":", absl::StrFormat("%.3f", r.ratio),
-      ",\"run_scanned\":", r.run_scanned, ",\"run_events_per_second\":",
-      absl::StrFormat("%.0f", r.run_events_per_second), ",\"run_state\":");
+  absl::StrAppend(&out, ",\"p99_ratio\":", absl::StrFormat("%.3f", r.ratio),
+                  ",\"run_events_per_second\":",
+                  absl::StrFormat("%.0f", r.run_events_per_second),
+                  ",\"rounds\":[");
+  for (size_t i = 0; i < r.rounds.size(); ++i) {
+    const LiveLatencyRound& x = r.rounds[i];
+    if (i > 0) out.push_back(',');
+    out.append("{\"no_run\":");
+    AppendFigures(x.idle, &out);
+    out.append(",\"during_run\":");
+    AppendFigures(x.running, &out);
+    absl::StrAppend(&out, ",\"p99_ratio\":", absl::StrFormat("%.3f", x.ratio),
+                    ",\"run_scanned\":", x.run_scanned,
+                    ",\"run_events_per_second\":",
+                    absl::StrFormat("%.0f", x.run_events_per_second), "}");
+  }
+  out.append("],\"run_state\":");
   cel::AppendJsonString(r.run_state, &out);
   out.append(",\"error\":");
   cel::AppendJsonString(r.error, &out);

@@ -12,8 +12,8 @@
 //   nothing else. Peak RSS (ru_maxrss) and RSS growth while the run goes.
 // - RunLiveLatencyBench: an in-process api::Server on 127.0.0.1:0 over a
 //   prepared history; HTTP ingest at a fixed rate, per-request latency
-//   p50/p99 first with no run, then while a shadow run with the adaptive
-//   throttle re-processes the history.
+//   p50/p99 with no run and while a shadow run with the adaptive throttle
+//   re-processes the history, in alternating rounds, pooled per phase.
 //
 // Nothing keeps per-event state: events are generated, stored and exported
 // in bounded batches, so memory depends on the store, not on N.
@@ -108,7 +108,8 @@ struct LiveLatencyOptions {
   HistoryOptions history;  // the history the run re-processes
   double rate = 2000;      // live events/s
   int batch = 20;          // events per request
-  double seconds = 10;     // per phase
+  double seconds = 5;      // per phase
+  int rounds = 5;          // pairs of phases, alternating
   int parallelism = 0;     // the run's; 0 = core count
   int live_workers = 2;
 };
@@ -121,15 +122,26 @@ struct LatencyFigures {
   double lag_p99_ms = 0;  // live lag (ack -> visible), from the metrics
 };
 
-struct LiveLatencyResult {
-  int64_t history = 0;
-  double load_seconds = 0;
-  LatencyFigures idle;       // no run
-  LatencyFigures running;    // while the run goes
+// One round: a phase with no run, then one while a run goes.
+struct LiveLatencyRound {
+  LatencyFigures idle;
+  LatencyFigures running;
   double ratio = 0;          // running.p99 / idle.p99
   uint64_t run_scanned = 0;  // by the run during the measured window
   double run_events_per_second = 0;
-  std::string run_state;  // when the window ended
+};
+
+struct LiveLatencyResult {
+  int64_t history = 0;
+  double load_seconds = 0;
+  // Every round's requests pooled per phase (a p99 of a few hundred
+  // requests moves a lot from one round to the next).
+  LatencyFigures idle;               // no run
+  LatencyFigures running;            // while a run goes
+  double ratio = 0;                  // running.p99 / idle.p99, pooled
+  double run_events_per_second = 0;  // median over the rounds
+  std::vector<LiveLatencyRound> rounds;
+  std::string run_state;  // of the last run, when its window ended
   std::string error;
 };
 

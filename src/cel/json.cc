@@ -413,10 +413,11 @@ struct JsonDocument::Impl {
     return false;
   }
 
-  bool Parse(std::string_view json, bool nested_keys) {
+  bool Parse(std::string_view json, bool nested_keys, bool padded) {
     tape = nullptr;
     dom::element root;
-    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+    if (parser.parse(json.data(), json.size(), /*realloc_if_needed=*/!padded)
+            .get(root) != simdjson::SUCCESS) {
       return false;
     }
     if (root.type() != dom::element_type::OBJECT) return false;
@@ -669,11 +670,12 @@ JsonDocument::JsonDocument() : impl_(std::make_unique<Impl>()) {}
 JsonDocument::~JsonDocument() = default;
 
 bool JsonDocument::ParseObject(std::string_view json) {
-  return impl_->Parse(json, /*nested_keys=*/true);
+  return impl_->Parse(json, /*nested_keys=*/true, /*padded=*/false);
 }
 
-bool JsonDocument::ParseValidatedObject(std::string_view json) {
-  return impl_->Parse(json, /*nested_keys=*/false);
+bool JsonDocument::ParseValidatedObject(std::string_view json, bool padded) {
+  static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
+  return impl_->Parse(json, /*nested_keys=*/false, padded);
 }
 
 Value JsonDocument::Build(const JsonSelection& selection, Arena& arena) const {

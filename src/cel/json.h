@@ -55,6 +55,11 @@ struct JsonSelection {
   void AddPath(const std::vector<std::string>& path);
 };
 
+// Bytes a parse may read past the end of its input. Input followed by this
+// many readable bytes (a std::string with that much spare capacity, say)
+// need not be copied to be parsed.
+inline constexpr size_t kJsonPadding = 64;
+
 // A parsed JSON object whose values are converted on demand: Parse validates
 // the whole text with the rules of JsonParser (valid JSON, no duplicate
 // keys, at most 256 levels of nesting), then Build converts only the
@@ -79,7 +84,9 @@ class JsonDocument {
   // store, which holds only what ingest accepted): nested objects are not
   // searched for repeated keys again. (Were one repeated after all, a read
   // of it finds either value.)
-  bool ParseValidatedObject(std::string_view json);
+  // With `padded`, `json` is followed by at least kJsonPadding readable
+  // bytes and is parsed where it lies rather than copied first.
+  bool ParseValidatedObject(std::string_view json, bool padded = false);
 
   // The selected parts of the object (REQUIRES: ParseObject returned true).
   Value Build(const JsonSelection& selection, Arena& arena) const;

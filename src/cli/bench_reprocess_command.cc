@@ -18,11 +18,12 @@ struct Flags {
   bench::HistoryOptions history;
   int parallelism = 0;
   int rounds = 1;
+  bool rounds_given = false;  // --live-latency has its own default
   std::string output = "text";
   bool live_latency = false;
   double rate = 2000;
   int batch = 20;
-  double seconds = 10;
+  double seconds = 5;
 };
 
 [[noreturn]] void Fail(const absl::Status& status) {
@@ -42,6 +43,7 @@ void RunBenchReprocess(const Flags& f) {
     o.batch = f.batch;
     o.seconds = f.seconds;
     o.parallelism = f.parallelism;
+    if (f.rounds_given) o.rounds = f.rounds;
     auto result = bench::RunLiveLatencyBench(o, log);
     if (!result.ok()) Fail(result.status());
     if (json) std::printf("%s\n", bench::LiveLatencyJson(*result).c_str());
@@ -85,9 +87,12 @@ void RegisterBenchReprocess(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--rounds", f->rounds,
                   "shadow runs over the same store (each discarded before "
-                  "the next); the median is reported")
+                  "the next); the median is reported. With --live-latency: "
+                  "pairs of phases (no run, then a run), 5 by default, "
+                  "pooled per phase")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->each([f](const std::string&) { f->rounds_given = true; });
   cmd->add_option("--policy", f->history.policy_file,
                   "policy file (default: the checkout's "
                   "examples/policies/workloads.activity.yaml)");

@@ -224,6 +224,16 @@ EvaluatorOptions StoredEventOptions() {
 }
 
 absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
+  return LoadImpl(type, json, /*padded=*/false);
+}
+
+absl::Status Evaluator::LoadPadded(std::string_view type,
+                                   std::string_view json) {
+  return LoadImpl(type, json, options_.validated_events);
+}
+
+absl::Status Evaluator::LoadImpl(std::string_view type, std::string_view json,
+                                 bool padded) {
   arena_.Reset();
   has_var_.fill(false);
   has_meta_ = false;
@@ -245,9 +255,10 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
   // when they read it. Anything else (not an object, invalid, a number
   // beyond 64 bits) is converted whole by JsonParser, which also gives the
   // exact error.
-  lazy_ = !options_.convert_whole_payload &&
-          (options_.validated_events ? document_.ParseValidatedObject(json)
-                                     : document_.ParseObject(json));
+  lazy_ =
+      !options_.convert_whole_payload &&
+      (options_.validated_events ? document_.ParseValidatedObject(json, padded)
+                                 : document_.ParseObject(json));
   if (!lazy_) {
     auto parsed = parser_.Parse(json, arena_);
     if (!parsed.ok()) {

@@ -139,6 +139,10 @@ class Evaluator {
   // Source. On failure (not a JSON object, no id, a bad time or tenant) the
   // status says why, and Evaluate returns an error outcome for every policy.
   absl::Status Load(std::string_view type, std::string_view json);
+  // Load for `json` followed by at least cel::kJsonPadding readable bytes
+  // (validated events only: EvaluatorOptions::validated_events): parsed
+  // where it lies, not copied first.
+  absl::Status LoadPadded(std::string_view type, std::string_view json);
   const Envelope& envelope() const { return envelope_; }
   bool loaded() const { return load_status_.ok(); }
 
@@ -151,6 +155,8 @@ class Evaluator {
                               std::string_view type, std::string_view json);
 
  private:
+  absl::Status LoadImpl(std::string_view type, std::string_view json,
+                        bool padded);
   absl::Status ReadEnvelope(const CompiledSource& source,
                             std::string_view json);
   void Bind(const SlotMap& slots, const PayloadSelections& payload,

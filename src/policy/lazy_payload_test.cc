@@ -179,6 +179,36 @@ TEST(JsonDocumentTest, ValidatedInputParsesTheSame) {
   EXPECT_FALSE(doc.ParseValidatedObject(R"({"a":)"));
 }
 
+// Padded input is parsed where it lies, and nothing past its end is read
+// as part of it, whatever the padding holds.
+TEST(JsonDocumentTest, PaddedInputParsesTheSame) {
+  cel::JsonDocument doc;
+  cel::Arena arena;
+  cel::JsonSelection whole;
+  whole.whole = true;
+  auto padded = [](std::string_view json, char fill) {
+    std::string s(json);
+    s.append(cel::kJsonPadding, fill);
+    s.resize(json.size());  // keeps the capacity and the bytes after
+    return s;
+  };
+  for (const std::string& line :
+       testing::ReadLines(Fixture("events/audit.jsonl"))) {
+    ASSERT_TRUE(doc.ParseObject(line));
+    std::string a, b;
+    ASSERT_TRUE(cel::ToJson(doc.Build(whole, arena), &a));
+    const std::string in = padded(line, '}');
+    ASSERT_TRUE(doc.ParseValidatedObject(in, /*padded=*/true));
+    ASSERT_TRUE(cel::ToJson(doc.Build(whole, arena), &b));
+    EXPECT_EQ(a, b);
+  }
+  EXPECT_FALSE(doc.ParseValidatedObject(padded(R"({"a":)", '1'), true));
+  EXPECT_FALSE(doc.ParseValidatedObject(padded(R"({"a":"x)", '"'), true));
+  const std::string ok = padded(R"({"a":"x"})", '"');
+  ASSERT_TRUE(doc.ParseValidatedObject(ok, true));
+  EXPECT_EQ(doc.StringAt({"a"}), "x");
+}
+
 // Random byte changes to real events: whatever the fast path accepts must
 // be what JsonParser accepts, with the same value.
 TEST(JsonDocumentTest, MutatedEventsAgreeWithJsonParser) {
@@ -245,6 +275,9 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
   Evaluator whole(&set_.sources(), options);
   // As runs and live processing read events back from the store.
   Evaluator stored(&set_.sources(), StoredEventOptions());
+  // The same, parsing the event where it lies (as runs do).
+  Evaluator padded(&set_.sources(), StoredEventOptions());
+  std::string spare;
   int compared = 0, matched = 0;
   auto compare = [&](std::string_view type, const std::string& line) {
     absl::Status a = lazy.Load(type, line);
@@ -253,9 +286,14 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
     ASSERT_EQ(lazy.envelope().id, whole.envelope().id);
     ASSERT_EQ(lazy.envelope().tenant, whole.envelope().tenant);
     const bool store_accepts = a.ok();
-    if (store_accepts) ASSERT_TRUE(stored.Load(type, line).ok()) << line;
+    if (store_accepts) {
+      ASSERT_TRUE(stored.Load(type, line).ok()) << line;
+      spare.reserve(line.size() + cel::kJsonPadding);
+      spare.assign(line);
+      ASSERT_TRUE(padded.LoadPadded(type, spare).ok()) << line;
+    }
     for (const auto& policy : set_.policies()) {
-      std::string ja, jb, jc;
+      std::string ja, jb, jc, jd;
       const Outcome& oa = lazy.Evaluate(*policy);
       AppendOutcomeJson(oa, 0, lazy.envelope().id, &ja);
       AppendOutcomeJson(whole.Evaluate(*policy), 0, whole.envelope().id, &jb);
@@ -264,6 +302,9 @@ TEST_F(LazyPayloadTest, OutcomesAreThoseOfTheWholeEvent) {
         AppendOutcomeJson(stored.Evaluate(*policy), 0, stored.envelope().id,
                           &jc);
         ASSERT_EQ(ja, jc) << line;
+        AppendOutcomeJson(padded.Evaluate(*policy), 0, padded.envelope().id,
+                          &jd);
+        ASSERT_EQ(ja, jd) << line;
       }
       ++compared;
       matched += oa.kind == OutcomeKind::kMatched;

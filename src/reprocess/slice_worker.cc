@@ -122,6 +122,8 @@ absl::StatusOr<std::string> SliceWorker::ReadScan(const SlicePlan& plan,
         if (e.unselectable) {
           e.data.clear();
         } else {
+          // Spare capacity for the parser's padding: parsed where it lies.
+          e.data.reserve(v.data.size() + cel::kJsonPadding);
           e.data.assign(v.data);
         }
         return true;
@@ -155,6 +157,7 @@ absl::StatusOr<std::string> SliceWorker::ReadRetry(const SlicePlan& plan,
     e.id = std::move(ev->id);
     e.tenant = std::move(ev->tenant);
     e.data = std::move(ev->data);
+    e.data.reserve(e.data.size() + cel::kJsonPadding);
     e.time = ev->time;
     e.seq = ev->seq;
   }
@@ -272,7 +275,7 @@ void SliceWorker::Evaluate(SliceProgress* progress, ProgressChunk* chunk) {
     }
     // Stored events passed their envelope at ingest, so not loading an
     // unselectable one changes no outcome (src/reprocess/README.md).
-    if (!e.unselectable) (void)evaluator_.Load(e.type, e.data);
+    if (!e.unselectable) (void)evaluator_.LoadPadded(e.type, e.data);
     if (run.filter != nullptr &&
         evaluator_.Evaluate(*run.filter).kind == OutcomeKind::kUnselected) {
       progress->skipped += run.targets.size();

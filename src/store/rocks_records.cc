@@ -279,6 +279,9 @@ absl::Status RocksStore::VisitVisibleAt(const RecordQuery& query,
   size_t emitted = 0;
   std::string last;
   std::vector<Source*> at_min;
+  // Reused from one record to the next: assigning keeps their buffers.
+  std::string suffix;
+  Record r;
   while (true) {
     at_min.clear();
     std::string_view min;
@@ -312,10 +315,9 @@ absl::Status RocksStore::VisitVisibleAt(const RecordQuery& query,
         have = true;
       }
     }
-    std::string suffix(min);
+    suffix.assign(min);
     bool emit = !best.tombstone &&
                 (query.tenants.empty() || query.tenants.contains(best.tenant));
-    Record r;
     if (emit) {
       if (!ParseRecordSuffix(suffix, query.policy, &r.key)) {
         return absl::DataLossError("malformed record key");
@@ -329,7 +331,7 @@ absl::Status RocksStore::VisitVisibleAt(const RecordQuery& query,
       return absl::OkStatus();
     }
     ++emitted;
-    last = std::move(suffix);
+    last.assign(suffix);
     if (!visit(r)) {
       *next = EncodeCursor(last);
       return absl::OkStatus();
