@@ -191,5 +191,125 @@ TEST(StoreCrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
               kCycles, verified, acked.size());
 }
 
+// Commits without the WAL (WriteOptions::wal = false), as a run's batches
+// are: batch k holds a large record k and the checkpoint "k", and a synced
+// event append follows each. A writer killed with SIGKILL at random moments
+// (its memtables filling and flushing on their own, and now and then a
+// Flush) must leave exactly a prefix of the batches, each whole — records
+// 0..k and checkpoint k, nothing of batch k+1 — and every acknowledged
+// append.
+TEST(StoreCrashTest, UnloggedCommitsSurviveAsAWholePrefix) {
+  constexpr int kUnloggedCycles = 12;
+  TempDir dir;
+  StoreOptions options;
+  options.path = dir.path();
+  std::mt19937 rng(20261126);
+  const std::string payload(48 << 10, 'x');  // fills a memtable in ~300
+  auto record = [&](int k) {
+    Record r;
+    r.key = RecordKey{"p", "audit", absl::StrCat("u", k), T0()};
+    r.generation = 1;
+    r.rule = "r";
+    r.tenant = "t";
+    r.payload = absl::StrCat(k, payload);
+    r.content_hash = base::Hash128Of(r.payload);
+    return r;
+  };
+  std::set<std::string> acked;
+  int max_prefix = -1, grew = 0;
+  for (int cycle = 0; cycle <= kUnloggedCycles; ++cycle) {
+    const bool last_cycle = cycle == kUnloggedCycles;
+    int acks[2], verdict[2];
+    ASSERT_EQ(pipe(acks), 0);
+    ASSERT_EQ(pipe(verdict), 0);
+    pid_t writer = fork();
+    if (writer == 0) {
+      close(acks[0]);
+      close(verdict[0]);
+      auto store = OpenStore(options);
+      std::string v = store.ok() ? "" : store.status().ToString();
+      int done = -1;  // the last whole batch
+      if (v.empty()) {
+        auto cps = (*store)->records().GetCheckpoints("unlogged");
+        if (!cps.ok()) {
+          v = cps.status().ToString();
+        } else if (!cps->empty()) {
+          done = std::stoi(cps->back().second);
+        }
+      }
+      for (int k = 0; v.empty() && k <= done + 1; ++k) {
+        auto r = (*store)->records().Get(record(k).key);
+        if (!r.ok()) {
+          v = r.status().ToString();
+        } else if (k <= done &&
+                   (!r->has_value() || (*r)->payload != record(k).payload)) {
+          v = absl::StrCat("batch ", k, " lost, checkpoint at ", done);
+        } else if (k == done + 1 && r->has_value()) {
+          v = absl::StrCat("batch ", k, " kept without its checkpoint");
+        }
+      }
+      if (v.empty()) {
+        auto all = (*store)->events().ScanSeq(0, 0, 10'000'000);
+        if (!all.ok()) v = all.status().ToString();
+        std::set<std::string> ids;
+        if (all.ok()) {
+          for (const Event& e : *all) ids.insert(e.id);
+        }
+        for (const std::string& id : acked) {
+          if (v.empty() && !ids.contains(id))
+            v = "acknowledged event lost: " + id;
+        }
+      }
+      std::string line =
+          v.empty() ? absl::StrCat("OK ", done, "\n") : "FAIL: " + v + "\n";
+      if (write(verdict[1], line.data(), line.size()) < 0) _exit(6);
+      close(verdict[1]);
+      if (!v.empty() || last_cycle) _exit(v.empty() ? 0 : 1);
+      for (int32_t k = done + 1;; ++k) {
+        RecordBatch rb;
+        rb.Put(record(k));
+        rb.PutCheckpoint("unlogged", "k", std::to_string(k));
+        WriteOptions wo;
+        wo.sync = false;
+        wo.wal = false;
+        if (!(*store)->records().Commit(rb, wo).ok()) _exit(5);
+        if (k % 97 == 96 && !(*store)->records().Flush().ok()) _exit(5);
+        std::vector<Event> one = {MakeEvent("audit",
+                                            absl::StrCat("e", cycle, "-", k),
+                                            "t", T0() + absl::Seconds(k))};
+        auto appended = (*store)->events().Append(one, AppendOptions{true});
+        if (!appended.ok() || !appended->rejected.empty()) _exit(4);
+        if (write(acks[1], &k, sizeof k) != sizeof k) _exit(6);
+      }
+    }
+    close(acks[1]);
+    close(verdict[1]);
+    std::string verdict_text = ReadAll(verdict[0]);  // once verified
+    if (!last_cycle) {
+      usleep(20000 + rng() % 400000);
+      kill(writer, SIGKILL);
+    }
+    int status = 0;
+    waitpid(writer, &status, 0);
+    verdict_text += ReadAll(verdict[0]);
+    close(verdict[0]);
+    ASSERT_TRUE(verdict_text.starts_with("OK"))
+        << "cycle " << cycle << ": " << verdict_text;
+    const int prefix = std::stoi(verdict_text.substr(3));
+    if (prefix > max_prefix) ++grew;
+    max_prefix = std::max(max_prefix, prefix);
+    int32_t k;
+    while (read(acks[0], &k, sizeof k) == sizeof k) {
+      acked.insert(absl::StrCat("e", cycle, "-", k));
+    }
+    close(acks[0]);
+  }
+  // The batches got somewhere across the crashes (flushes did happen).
+  EXPECT_GT(max_prefix, 96);
+  EXPECT_GT(grew, 2);
+  std::printf("%d kills, longest prefix %d batches, %zu acknowledged appends\n",
+              kUnloggedCycles, max_prefix + 1, acked.size());
+}
+
 }  // namespace
 }  // namespace retro::store
