@@ -952,9 +952,6 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
 
 void RunManager::Impl::Drive(RunEntry* e) {
   absl::Status st = Execute(e);
-  // The batches bypassed the WAL (SliceWorker::RunBatch): write them to the
-  // store's files before the run document says where the run stopped.
-  if (st.ok()) st = deps_.store->records().Flush();
   Finish(e, st);
 }
 

@@ -251,14 +251,11 @@ absl::StatusOr<size_t> SliceWorker::RunBatch(size_t index,
   batch_.PutCheckpoint(ctx_->run_id, SliceCheckpointName(index),
                        progress->Encode());
   store::WriteOptions wo;
-  // The checkpoint is in the same batch as the outputs it covers, and a
-  // crash leaves a prefix of the batches, each whole (WriteOptions::wal), so
-  // batches lost in a crash are simply redone from the checkpoints before
-  // them. Batches bypass the WAL: it is what live ingest syncs on every
-  // request, and a run's writes in it made those syncs slower. The run
-  // manager flushes them before it records that the run ended.
+  // The checkpoint is in the same batch as the outputs it covers, so an
+  // unsynced tail lost in a machine crash is simply redone. Nothing here is
+  // synced: the run document that says the run ended is written with a
+  // synced write, which makes every batch before it durable too (one WAL).
   wo.sync = false;
-  wo.wal = false;
   RETRO_RETURN_IF_ERROR(store_->records().Commit(batch_, wo));
   return n_events_;
 }

@@ -33,13 +33,6 @@ namespace retro::store {
 
 struct WriteOptions {
   bool sync = true;  // WAL synced before returning
-  // false: the commit bypasses the write-ahead log. It is lost on any crash
-  // until RecordStore::Flush (or a flush the store makes on its own) writes
-  // it to the store's files. The store flushes all its data at once, so
-  // what a crash leaves of such commits is a prefix of them, each whole.
-  // For work that is redone from its own checkpoints (a run's batches).
-  // REQUIRES: !sync.
-  bool wal = true;
 };
 
 // Visible records of one policy, time range [from, to), optional tenants.
@@ -100,9 +93,6 @@ class RecordStore {
   // FailedPrecondition and nothing is written.
   [[nodiscard]] virtual absl::Status Commit(const RecordBatch& batch,
                                             const WriteOptions& options) = 0;
-  // Writes every commit made without the write-ahead log to the store's
-  // files (all at once), so each survives a crash.
-  [[nodiscard]] virtual absl::Status Flush() = 0;
 
   // The visible record for the key, or nullopt.
   [[nodiscard]] virtual absl::StatusOr<std::optional<Record>> Get(

@@ -116,10 +116,6 @@ size_t ApproximateBytes(const RecordBatch& batch) {
 absl::Status RocksStore::Commit(const RecordBatch& batch,
                                 const WriteOptions& options) {
   if (batch.empty()) return absl::OkStatus();
-  if (options.sync && !options.wal) {
-    return absl::InvalidArgumentError(
-        "a commit without the write-ahead log cannot be synced");
-  }
   absl::MutexLock lock(&records_mu_);
   const uint64_t vseq = next_vseq_;
   bool visible = false;
@@ -186,17 +182,9 @@ absl::Status RocksStore::Commit(const RecordBatch& batch,
     codec::PutU64BE(&v, vseq + 1);
     wb.Put(cf(kDefault), "next_vseq", v);
   }
-  RETRO_RETURN_IF_ERROR(
-      Write(&wb, options.sync, "committing records", options.wal));
+  RETRO_RETURN_IF_ERROR(Write(&wb, options.sync, "committing records"));
   if (visible) next_vseq_ = vseq + 1;
   return absl::OkStatus();
-}
-
-absl::Status RocksStore::Flush() {
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  // With atomic_flush (OpenDb), one flush of every column family.
-  return FromRocks(db_->Flush(fo, handles_), "flushing");
 }
 
 absl::StatusOr<std::optional<Record>> RocksStore::Get(const RecordKey& key) {

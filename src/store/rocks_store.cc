@@ -144,10 +144,6 @@ absl::Status RocksStore::OpenDb() {
   // Writers waiting for their group block rather than spin: on a machine
   // with few cores a spinning follower takes the CPU its leader needs.
   db_opts.enable_write_thread_adaptive_yield = false;
-  // Commits without the WAL (a run's batches: WriteOptions::wal) must
-  // survive a crash all or nothing with their checkpoints, which live in
-  // another column family: every flush writes all column families at once.
-  db_opts.atomic_flush = true;
 
   // Compression: LZ4 for upper levels and ZSTD for the bottom when built in,
   // except raw events (below).
@@ -215,10 +211,9 @@ absl::Status RocksStore::OpenDb() {
 }
 
 absl::Status RocksStore::Write(rocksdb::WriteBatch* batch, bool sync,
-                               std::string_view context, bool wal) {
+                               std::string_view context) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  wo.disableWAL = !wal;
   return FromRocks(db_->Write(wo, batch), context);
 }
 

@@ -106,7 +106,6 @@ class RocksStore final : public Store,
   // RecordStore (rocks_records.cc)
   absl::Status Commit(const RecordBatch& batch,
                       const WriteOptions& options) override;
-  absl::Status Flush() override;
   absl::StatusOr<std::optional<Record>> Get(const RecordKey& key) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& query,
                                    std::string_view cursor,
@@ -186,7 +185,7 @@ class RocksStore final : public Store,
   absl::Status LoadState();
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync,
-                     std::string_view context, bool wal = true);
+                     std::string_view context);
   // Get that maps NotFound to nullopt.
   absl::StatusOr<std::optional<std::string>> GetRaw(
       Cf c, std::string_view key, const rocksdb::Snapshot* snapshot = nullptr);
