@@ -195,6 +195,17 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
   std::vector<double> idle_pool, running_pool;
   LatencyFigures& idle = result.idle;
   LatencyFigures& running = result.running;
+  // Once live processing has caught up: the phase's live lag, printed, and
+  // added to the pooled figures of its kind.
+  auto end_phase = [&](const char* name, LatencyFigures* phase,
+                       LatencyFigures* pooled) {
+    s->live().WaitIdle();
+    phase->lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
+    PrintPhase(log, name, *phase);
+    pooled->seconds += phase->seconds;
+    pooled->retried += phase->retried;
+    pooled->lag_p99_ms = std::max(pooled->lag_p99_ms, phase->lag_p99_ms);
+  };
   for (int r = 0; r < options.rounds && error.empty() && result.error.empty();
        ++r) {
     if (log != nullptr && options.rounds > 1) {
@@ -204,12 +215,7 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
     stop = false;
     s->metrics().lag.Reset();
     round.idle = Phase(url, token, options, bodies, stop, &error, &idle_pool);
-    s->live().WaitIdle();
-    round.idle.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
-    PrintPhase(log, "  no run", round.idle);
-    idle.seconds += round.idle.seconds;
-    idle.retried += round.idle.retried;
-    idle.lag_p99_ms = std::max(idle.lag_p99_ms, round.idle.lag_p99_ms);
+    end_phase("  no run", &round.idle, &idle);
     if (!error.empty()) break;
 
     reprocess::RunRequest request;
@@ -252,12 +258,7 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
       (void)s->runs().Wait(created->id, absl::Seconds(60));
       (void)s->runs().Discard(created->id, "bench");
     }
-    s->live().WaitIdle();
-    round.running.lag_p99_ms = s->metrics().lag.Quantile(0.99) * 1e3;
-    PrintPhase(log, "  during the run", round.running);
-    running.seconds += round.running.seconds;
-    running.retried += round.running.retried;
-    running.lag_p99_ms = std::max(running.lag_p99_ms, round.running.lag_p99_ms);
+    end_phase("  during the run", &round.running, &running);
     if (round.idle.p99_ms > 0) {
       round.ratio = round.running.p99_ms / round.idle.p99_ms;
     }
