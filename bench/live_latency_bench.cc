@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -276,14 +277,11 @@ absl::StatusOr<LiveLatencyResult> RunLiveLatencyBench(
   }
   Summarize(&idle_pool, &idle);
   Summarize(&running_pool, &running);
-  if (!result.rounds.empty()) {
-    std::vector<double> rates;
-    for (const LiveLatencyRound& r : result.rounds) {
-      rates.push_back(r.run_events_per_second);
-    }
-    std::sort(rates.begin(), rates.end());
-    result.run_events_per_second = rates[rates.size() / 2];
+  std::vector<double> rates;
+  for (const LiveLatencyRound& r : result.rounds) {
+    rates.push_back(r.run_events_per_second);
   }
+  result.run_events_per_second = Median(std::move(rates));
   if (!error.empty() && result.error.empty()) result.error = error;
   if (idle.p99_ms > 0) result.ratio = running.p99_ms / idle.p99_ms;
   if (log != nullptr) {

@@ -33,12 +33,6 @@ double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 int Threads(int parallelism) {
   if (parallelism > 0) return parallelism;
   return std::max(1u, std::thread::hardware_concurrency());

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -53,6 +54,9 @@ class HistoryCleanup {
 int64_t CurrentRss();
 // The process's peak resident set so far, in bytes (getrusage).
 int64_t PeakRss();
+
+// The middle value (the upper one of an even count); 0 for none.
+double Median(std::vector<double> v);
 
 }  // namespace retro::bench
 

@@ -229,7 +229,7 @@ absl::Status Evaluator::Load(std::string_view type, std::string_view json) {
 
 absl::Status Evaluator::LoadPadded(std::string_view type,
                                    std::string_view json) {
-  return LoadImpl(type, json, options_.validated_events);
+  return LoadImpl(type, json, /*padded=*/true);
 }
 
 absl::Status Evaluator::LoadImpl(std::string_view type, std::string_view json,
