@@ -869,7 +869,10 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
     }
   }
   std::atomic<size_t> next{0};
-  std::atomic<int> active{0};
+  // Workers still going; the last one to end wakes the tick loop below.
+  int active = 0;
+  std::mutex active_mu;
+  std::condition_variable active_cv;
   std::atomic<bool> failed{false};
   std::mutex error_mu;
   absl::Status error;
@@ -910,15 +913,24 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
     threads.emplace_back([&] {
       pthread_setname_np(pthread_self(), "retro-run");  // for top and perf
       work();
-      --active;
+      std::lock_guard<std::mutex> lock(active_mu);
+      if (--active == 0) active_cv.notify_all();
     });
   }
-  // Rate, and the adaptive throttle, every tick until the workers end.
+  // Rate, and the adaptive throttle, every tick until the workers end. The
+  // run ends when its last worker does, not at the next tick (a 1 M-event
+  // run takes about ten ticks).
   auto last_time = std::chrono::steady_clock::now();
   uint64_t last_scanned = e->scanned_live.load();
   double ema = 0;
-  while (active.load() > 0) {
-    std::this_thread::sleep_for(kTick);
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(active_mu);
+      if (active_cv.wait_until(lock, last_time + kTick,
+                               [&] { return active == 0; })) {
+        break;
+      }
+    }
     auto now = std::chrono::steady_clock::now();
     double dt = std::chrono::duration<double>(now - last_time).count();
     uint64_t scanned = e->scanned_live.load();
