@@ -1,6 +1,7 @@
 #include "reprocess/run_manager.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,12 +44,15 @@ bool Executable(RunState s) {
   return s == RunState::kQueued || s == RunState::kRunning;
 }
 
-// Lowers the calling thread's priority (Linux nice values are per thread).
-// Best effort: a failure leaves the thread as it was.
-void LowerThreadPriority(int nice) {
-  if (nice <= 0) return;
-  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
-  if (::setpriority(PRIO_PROCESS, tid, std::min(nice, 19)) != 0) {
+// Puts the calling thread in Linux's SCHED_IDLE class, or failing that
+// lowers its nice value to 19 (both are per thread). Best effort: a failure
+// leaves the thread as it was.
+void YieldToEveryThread() {
+  const pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  sched_param param{};
+  if (::sched_setscheduler(tid, SCHED_IDLE, &param) == 0) return;
+  spdlog::debug("run worker: SCHED_IDLE: {}", std::strerror(errno));
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 19) != 0) {
     spdlog::debug("run worker: setpriority: {}", std::strerror(errno));
   }
 }
@@ -878,7 +882,7 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
   absl::Status error;
   auto halted = [&] { return stopped() || failed.load(); };
   auto work = [&] {
-    LowerThreadPriority(options_.worker_nice);
+    if (options_.idle_workers) YieldToEveryThread();
     SliceWorker worker(&ctx, deps_.store);
     while (!halted()) {
       size_t k = next.fetch_add(1);

@@ -3,10 +3,15 @@
 // record by record against what each generation produces.
 #include "reprocess/run_manager.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -477,6 +482,48 @@ TEST(RunManagerTest, RefusesBadRequestsBeforeWritingAnything) {
   ASSERT_TRUE(env->runs_->Discard(first->id, "op").ok());
   EXPECT_TRUE(env->runs_->Create(Req(RunMode::kDryRun), "op").ok());
   EXPECT_EQ(env->runs_->List({})->runs.size(), 2u);
+}
+
+// The scheduling policy (field 41 of /proc/self/task/<tid>/stat) of every
+// thread named `comm`.
+std::vector<int> PoliciesOfThreads(const std::string& comm) {
+  std::vector<int> out;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos ||
+        line.substr(open + 1, close - open - 1) != comm) {
+      continue;
+    }
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 41 && rest >> field; ++i) {
+      if (i == 41) out.push_back(std::stoi(field));
+    }
+  }
+  return out;
+}
+
+TEST(RunManagerTest, WorkersYieldToEveryOtherThread) {
+  TempDir dir;
+  auto env = MakeEnv(dir.path(), Base());
+  RunRequest req = Req(RunMode::kShadow);
+  req.max_rate = 500;
+  auto run = env->runs_->Create(req, "op");
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::vector<int> policies;
+  for (int i = 0; i < 200 && policies.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    policies = PoliciesOfThreads("retro-run");
+  }
+  ASSERT_FALSE(policies.empty()) << "no run worker thread seen";
+  for (int p : policies) EXPECT_EQ(p, SCHED_IDLE);
+  // Only the workers: the thread that asked for the run keeps its class.
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  ASSERT_TRUE(env->runs_->Cancel(run->id, "op").ok());
 }
 
 TEST(RunManagerTest, PauseResumeCancelAndRethrottle) {
