@@ -180,11 +180,13 @@ absl::Status Ingestor::Append(std::string_view type, const IngestAudit* audit,
     }
     live_->Submit(std::move(live), last);
   };
+  const int64_t start = SteadyNanos();
   auto appended = store_->events().Append(*events, ao);
   if (!appended.ok()) {
     metrics_->Reject("store_error", static_cast<double>(events->size()));
     return appended.status();
   }
+  live_->AddAppendLatency(SteadyNanos() - start);
   return absl::OkStatus();
 }
 

@@ -66,4 +66,14 @@ int64_t LagWindow::Quantile(double q, int64_t now_nanos) const {
   return UpperBound(kBins - 1);
 }
 
+uint64_t LagWindow::Count(int64_t now_nanos) const {
+  const int64_t epoch = now_nanos / kSlotNanos;
+  uint64_t total = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Slot& slot : slots_) {
+    if (slot.epoch <= epoch && slot.epoch > epoch - kSlots) total += slot.count;
+  }
+  return total;
+}
+
 }  // namespace retro::pipeline

@@ -45,6 +45,8 @@ class LagWindow {
   // The q-quantile (0..1] of the values added in the last kSlots slots up
   // to `now_nanos`; 0 when there were none.
   int64_t Quantile(double q, int64_t now_nanos) const;
+  // How many values Quantile would look at.
+  uint64_t Count(int64_t now_nanos) const;
 
  private:
   struct Slot {

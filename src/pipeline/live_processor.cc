@@ -341,4 +341,16 @@ int64_t LiveProcessor::RecentLagNanos() const {
   return recent_lag_.Quantile(0.99, SteadyNanos());
 }
 
+void LiveProcessor::AddAppendLatency(int64_t nanos) {
+  LagWindow::Batch one;
+  one.Add(nanos);
+  recent_append_.Add(one, SteadyNanos());
+}
+
+int64_t LiveProcessor::RecentAppendNanos(uint64_t min_count) const {
+  const int64_t now = SteadyNanos();
+  if (recent_append_.Count(now) < std::max<uint64_t>(min_count, 1)) return 0;
+  return recent_append_.Quantile(0.99, now);
+}
+
 }  // namespace retro::pipeline

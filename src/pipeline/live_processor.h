@@ -105,6 +105,12 @@ class LiveProcessor {
   // the last second; 0 when nothing was processed in it. The adaptive run
   // throttle reads it.
   int64_t RecentLagNanos() const;
+  // Ingest's synced append of one request, timed by the Ingestor; the
+  // adaptive run throttle compares its 99th percentile over about the last
+  // second (RecentAppendNanos: 0 with fewer than `min_count` appends in
+  // it) with its value before the run.
+  void AddAppendLatency(int64_t nanos);
+  int64_t RecentAppendNanos(uint64_t min_count) const;
 
  private:
   struct WorkItem {
@@ -145,6 +151,7 @@ class LiveProcessor {
   std::mutex idle_mu_;  // notified under it after every batch
   std::condition_variable idle_cv_;
   LagWindow recent_lag_;
+  LagWindow recent_append_;
 };
 
 }  // namespace retro::pipeline

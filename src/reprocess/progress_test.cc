@@ -167,5 +167,17 @@ TEST(ThrottleTest, AimdBacksOffUnderLagAndRecovers) {
   EXPECT_EQ(AimdStep(9000, 10000, calm, absl::Milliseconds(50)), 10000);
 }
 
+TEST(ThrottleTest, AimdBacksOffWhileLiveAppendsAreSlow) {
+  AimdInput slow{0, 0, 1000, 50000};
+  slow.appends_slow = true;
+  EXPECT_EQ(AimdStep(0, 0, slow, absl::Milliseconds(50)), 25000);
+  EXPECT_EQ(AimdStep(8000, 10000, slow, absl::Milliseconds(50)), 4000);
+  AimdInput holding{0, 0, 1000, 50000};
+  holding.hold = true;
+  EXPECT_EQ(AimdStep(4000, 10000, holding, absl::Milliseconds(50)), 4000);
+  holding.lag_nanos = absl::ToInt64Nanoseconds(absl::Seconds(1));
+  EXPECT_EQ(AimdStep(4000, 10000, holding, absl::Milliseconds(50)), 2000);
+}
+
 }  // namespace
 }  // namespace retro::reprocess

@@ -35,6 +35,8 @@ namespace {
 using base::AV;
 
 constexpr auto kTick = std::chrono::milliseconds(100);
+// LiveProcessor::RecentAppendNanos looks at about the last second.
+constexpr auto kAppendWindow = std::chrono::seconds(1);
 // Slices smaller than this are not worth a slice of their own.
 constexpr uint64_t kMinSliceEvents = 4096;
 
@@ -788,6 +790,11 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
   }
   RETRO_RETURN_IF_ERROR(OpenStaging(e, *compiled));
 
+  // Live ingest's append p99 before the run's workers start: the adaptive
+  // throttle keeps it within adaptive_append_factor of this.
+  const int64_t append_baseline =
+      deps_.live->RecentAppendNanos(options_.adaptive_append_min_samples);
+
   // The visible records the run compares with must include every event up
   // to the cutoff.
   uint64_t cutoff;
@@ -927,6 +934,12 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
   auto last_time = std::chrono::steady_clock::now();
   uint64_t last_scanned = e->scanned_live.load();
   double ema = 0;
+  const int64_t append_limit = static_cast<int64_t>(
+      static_cast<double>(append_baseline) * options_.adaptive_append_factor);
+  // After a cut for slow appends the rate holds, and the next look waits
+  // until the window holds only appends made at the new rate.
+  auto appends_looked = last_time - kAppendWindow;
+  bool appends_slow = false;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(active_mu);
@@ -956,6 +969,14 @@ absl::Status RunManager::Impl::Execute(RunEntry* e) {
       in.queue_depth = deps_.live->depth();
       in.queue_capacity = std::max<size_t>(1, options_.live_queue_capacity);
       in.observed_rate = ema;
+      if (append_limit > 0 && now - appends_looked >= kAppendWindow) {
+        appends_slow = deps_.live->RecentAppendNanos(
+                           options_.adaptive_append_min_samples) > append_limit;
+        in.appends_slow = appends_slow;
+        if (appends_slow) appends_looked = now;
+      } else {
+        in.hold = appends_slow;
+      }
       double next_rate = AimdStep(e->bucket.rate(), max_rate, in,
                                   options_.adaptive_lag_target);
       if (next_rate != e->bucket.rate()) e->bucket.SetRate(next_rate);

@@ -49,6 +49,12 @@ struct RunManagerOptions {
   // Adaptive throttle: back off while live p99 lag is above this, or the
   // live queue is more than a quarter full.
   absl::Duration adaptive_lag_target = absl::Milliseconds(50);
+  // ... or when live ingest's append p99 over the last second exceeds this
+  // many times its value just before the run (0 = not watched). Taken only
+  // when that second held at least adaptive_append_min_samples appends
+  // (requests), before the run and during it.
+  double adaptive_append_factor = 1.5;
+  uint64_t adaptive_append_min_samples = 20;
   // The live queue's capacity (LiveOptions::queue_capacity), for the
   // adaptive throttle.
   size_t live_queue_capacity = 200'000;

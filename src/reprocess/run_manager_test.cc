@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -523,6 +524,44 @@ TEST(RunManagerTest, WorkersYieldToEveryOtherThread) {
   for (int p : policies) EXPECT_EQ(p, SCHED_IDLE);
   // Only the workers: the thread that asked for the run keeps its class.
   EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  ASSERT_TRUE(env->runs_->Cancel(run->id, "op").ok());
+}
+
+// The adaptive throttle against live ingest's append latency (the Ingestor
+// reports each request's; fed directly here): appends no slower than before
+// the run leave it at its ceiling, appends 10x slower halve it.
+TEST(RunManagerTest, AdaptiveBacksOffWhileLiveAppendsAreSlow) {
+  TempDir dir;
+  auto env = MakeEnv(dir.path(), Base());
+  std::atomic<int64_t> append_nanos{1'000'000};
+  std::atomic<bool> stop{false};
+  std::thread ingest([&] {  // 50 appends a second
+    while (!stop.load()) {
+      env->live_->AddAppendLatency(append_nanos.load());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  RunRequest req = Req(RunMode::kDryRun);
+  req.adaptive = true;
+  req.max_rate = 1000;  // a ceiling: 3 s for the 3,000 events
+  auto run = env->runs_->Create(req, "op");
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto calm = env->runs_->Get(run->id);
+  ASSERT_TRUE(calm.ok());
+  EXPECT_EQ(calm->current_rate, 1000);
+  append_nanos = 10'000'000;
+  double lowest = 1000;
+  for (int i = 0; i < 150 && lowest >= 1000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto info = env->runs_->Get(run->id);
+    ASSERT_TRUE(info.ok());
+    lowest = std::min(lowest, info->current_rate);
+  }
+  EXPECT_EQ(lowest, 500);
+  stop = true;
+  ingest.join();
   ASSERT_TRUE(env->runs_->Cancel(run->id, "op").ok());
 }
 

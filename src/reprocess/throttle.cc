@@ -79,12 +79,13 @@ void TokenBucket::Reset() {
 double AimdStep(double current, double max_rate, const AimdInput& in,
                 absl::Duration lag_target) {
   bool congested = in.lag_nanos > absl::ToInt64Nanoseconds(lag_target) ||
-                   in.queue_depth * 4 > in.queue_capacity;
+                   in.queue_depth * 4 > in.queue_capacity || in.appends_slow;
   if (congested) {
     double base = current > 0 ? current : std::max(in.observed_rate, 1000.0);
     double next = std::max(base * 0.5, kMinAdaptiveRate);
     return max_rate > 0 ? std::min(next, max_rate) : next;
   }
+  if (in.hold) return current;
   if (current <= 0) return max_rate;  // already at full speed
   double next = current + std::max(1000.0, current * 0.1);
   if (max_rate > 0 && next >= max_rate) return max_rate;

@@ -1,7 +1,7 @@
 // Throttle: the token bucket a run's workers share (events/s), and the
 // adaptive controller that moves its rate with live processing's health
-// (AIMD: halve while live lags or its queue fills, add back when it is
-// fine).
+// (AIMD: halve while live lags, its queue fills or ingest's appends slow
+// down, add back when it is fine).
 //
 // Thread-safety: all methods may be called from any thread.
 #ifndef RETRO_REPROCESS_THROTTLE_H_
@@ -48,6 +48,10 @@ struct AimdInput {
   size_t queue_depth = 0;  // live queue
   size_t queue_capacity = 1;
   double observed_rate = 0;  // what the run actually did (events/s)
+  // Live ingest's appends are slower than the run's limit for them: halve.
+  bool appends_slow = false;
+  // They were at the last look (a second ago at most): no increase.
+  bool hold = false;
 };
 
 // One step of the adaptive throttle, run every ~100 ms. `current` 0 means
