@@ -40,7 +40,8 @@ void LagWindow::Add(const Batch& batch, int64_t now_nanos) {
   slot.count += batch.count;
 }
 
-int64_t LagWindow::Quantile(double q, int64_t now_nanos) const {
+int64_t LagWindow::Quantile(double q, int64_t now_nanos,
+                            uint64_t* count) const {
   const int64_t epoch = now_nanos / kSlotNanos;
   std::array<uint64_t, kBins> bins{};
   uint64_t total = 0;
@@ -55,6 +56,7 @@ int64_t LagWindow::Quantile(double q, int64_t now_nanos) const {
       total += slot.count;
     }
   }
+  if (count != nullptr) *count = total;
   if (total == 0) return 0;
   uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total));
   if (rank >= total) rank = total - 1;
@@ -64,16 +66,6 @@ int64_t LagWindow::Quantile(double q, int64_t now_nanos) const {
     if (seen > rank) return UpperBound(b);
   }
   return UpperBound(kBins - 1);
-}
-
-uint64_t LagWindow::Count(int64_t now_nanos) const {
-  const int64_t epoch = now_nanos / kSlotNanos;
-  uint64_t total = 0;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const Slot& slot : slots_) {
-    if (slot.epoch <= epoch && slot.epoch > epoch - kSlots) total += slot.count;
-  }
-  return total;
 }
 
 }  // namespace retro::pipeline

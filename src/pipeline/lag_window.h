@@ -43,10 +43,10 @@ class LagWindow {
   // Merges `batch` into the slot of `now_nanos` (a steady clock).
   void Add(const Batch& batch, int64_t now_nanos);
   // The q-quantile (0..1] of the values added in the last kSlots slots up
-  // to `now_nanos`; 0 when there were none.
-  int64_t Quantile(double q, int64_t now_nanos) const;
-  // How many values Quantile would look at.
-  uint64_t Count(int64_t now_nanos) const;
+  // to `now_nanos`; 0 when there were none. With `count`, also how many
+  // values that was.
+  int64_t Quantile(double q, int64_t now_nanos,
+                   uint64_t* count = nullptr) const;
 
  private:
   struct Slot {

@@ -348,9 +348,9 @@ void LiveProcessor::AddAppendLatency(int64_t nanos) {
 }
 
 int64_t LiveProcessor::RecentAppendNanos(uint64_t min_count) const {
-  const int64_t now = SteadyNanos();
-  if (recent_append_.Count(now) < std::max<uint64_t>(min_count, 1)) return 0;
-  return recent_append_.Quantile(0.99, now);
+  uint64_t count = 0;
+  int64_t p99 = recent_append_.Quantile(0.99, SteadyNanos(), &count);
+  return count >= min_count ? p99 : 0;
 }
 
 }  // namespace retro::pipeline
